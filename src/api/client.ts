@@ -1,0 +1,272 @@
+// The Pilot Status /v1 HTTP client: one keep-alive pool, a deadline per call, bounded retries
+// for reads only, and every failure mapped to a typed error (ApiError / UpstreamUnavailableError).
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici'
+import { ApiError, UpstreamUnavailableError } from './errors.js'
+import { credentialHeaders, type Credentials } from './credentials.js'
+import { USER_AGENT } from '../meta.js'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+export type QueryValue = string | number | boolean | undefined | null
+
+export interface ApiClientOptions {
+  /** Base URL of the API, without trailing slash (paths start with `/v1`). */
+  baseUrl: string
+  /** Deadline for one tool's upstream work, retries included. */
+  timeoutMs?: number
+  /** Largest response body accepted, in bytes. */
+  maxResponseBytes?: number
+  /** How many times a read (GET) is retried after a transient failure. Writes are never retried. */
+  readRetries?: number
+  /** Base backoff between read retries; doubled each time, and `Retry-After` wins when longer. */
+  retryBaseMs?: number
+  /** Keep-alive connections per origin. */
+  connections?: number
+  /** An undici dispatcher to use instead of the built-in pool (tests, proxies). */
+  dispatcher?: Dispatcher
+}
+
+export interface ApiRequest {
+  method: HttpMethod
+  /** Path beginning with `/v1/`; build it with `apiPath` so every parameter is encoded. */
+  path: string
+  query?: Record<string, QueryValue>
+  body?: unknown
+}
+
+export interface CallOptions {
+  credentials: Credentials
+  /** Sent as `x-whatsapp-number-id` (tenant / OAuth credentials pick a number with it). */
+  whatsappNumberId?: string
+  signal?: AbortSignal
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number
+  data: T
+  headers: Record<string, string | string[] | undefined>
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+const MAX_RETRY_AFTER_MS = 10_000
+
+/**
+ * Tagged template for API paths: every interpolated value is one encoded path segment, so an id
+ * such as `../numbers` or `a/b?x#y` can never address another endpoint.
+ */
+export function apiPath (strings: TemplateStringsArray, ...values: Array<string | number>): string {
+  let out = strings[0]
+  for (let i = 0; i < values.length; i++) out += encodeSegment(String(values[i])) + strings[i + 1]
+  return out
+}
+
+/** encodeURIComponent, plus dots: `.` and `..` segments would otherwise be resolved away by URL normalisation. */
+export function encodeSegment (value: string): string {
+  return encodeURIComponent(value).replace(/\./g, '%2E')
+}
+
+export class ApiClient {
+  readonly baseUrl: string
+  readonly timeoutMs: number
+  private readonly maxResponseBytes: number
+  private readonly readRetries: number
+  private readonly retryBaseMs: number
+  private readonly dispatcher: Dispatcher
+  private readonly ownsDispatcher: boolean
+
+  constructor (opts: ApiClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
+    this.timeoutMs = opts.timeoutMs ?? 30_000
+    this.maxResponseBytes = opts.maxResponseBytes ?? 25 * 1024 * 1024
+    this.readRetries = opts.readRetries ?? 2
+    this.retryBaseMs = opts.retryBaseMs ?? 200
+    this.ownsDispatcher = opts.dispatcher === undefined
+    this.dispatcher = opts.dispatcher ?? new Agent({
+      connections: opts.connections ?? 128,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      pipelining: 1
+    })
+  }
+
+  /** Performs one API call. GETs are retried on transient failures; nothing else ever is. */
+  async call<T = unknown> (req: ApiRequest, opts: CallOptions): Promise<ApiResponse<T>> {
+    const deadline = Date.now() + this.timeoutMs
+    const retries = req.method === 'GET' ? this.readRetries : 0
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(req, opts, deadline)
+      } catch (err) {
+        const wait = attempt < retries ? this.retryDelay(err, attempt, deadline) : undefined
+        if (wait === undefined || opts.signal?.aborted) throw err
+        await sleep(wait, opts.signal)
+      }
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close()
+  }
+
+  /** Milliseconds to wait before retrying, or undefined when the failure is not worth a retry. */
+  private retryDelay (err: unknown, attempt: number, deadline: number): number | undefined {
+    let wait = this.retryBaseMs * 2 ** attempt
+    if (err instanceof ApiError) {
+      if (!RETRYABLE_STATUS.has(err.status)) return undefined
+      if (err.retryAfterSeconds !== undefined) wait = Math.max(wait, err.retryAfterSeconds * 1000)
+      if (wait > MAX_RETRY_AFTER_MS) return undefined
+    } else if (!(err instanceof UpstreamUnavailableError) || (err.reason !== 'connection' && err.reason !== 'bad_response')) {
+      return undefined
+    }
+    // A retry that cannot finish before the deadline would only turn a clear error into a timeout.
+    return Date.now() + wait + 50 < deadline ? wait : undefined
+  }
+
+  private async once<T> (req: ApiRequest, opts: CallOptions, deadline: number): Promise<ApiResponse<T>> {
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) throw timeoutError(this.timeoutMs)
+    const headers: Record<string, string> = {
+      'user-agent': USER_AGENT,
+      accept: 'application/json',
+      ...credentialHeaders(opts.credentials)
+    }
+    if (opts.whatsappNumberId) headers['x-whatsapp-number-id'] = opts.whatsappNumberId
+    let body: string | undefined
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body)
+      headers['content-type'] = 'application/json'
+    }
+    const timeout = AbortSignal.timeout(remaining)
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
+
+    let res: Dispatcher.ResponseData
+    try {
+      res = await undiciRequest(this.baseUrl + req.path + buildQuery(req.query), {
+        method: req.method,
+        headers,
+        body,
+        signal,
+        dispatcher: this.dispatcher
+      })
+    } catch (err) {
+      throw mapTransportError(err, opts.signal, this.timeoutMs)
+    }
+
+    let text: string
+    try {
+      text = await readLimited(res.body, this.maxResponseBytes)
+    } catch (err) {
+      if (err instanceof UpstreamUnavailableError) throw err
+      throw mapTransportError(err, opts.signal, this.timeoutMs)
+    }
+    const ctype = String(res.headers['content-type'] ?? '')
+    const parsed = parseBody(text, ctype)
+
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      if (parsed.kind === 'invalid') {
+        throw new UpstreamUnavailableError('bad_response', `the API answered ${res.statusCode} with a body that is not valid JSON`, res.statusCode)
+      }
+      if (parsed.kind === 'html') {
+        throw new UpstreamUnavailableError('bad_response', `the API answered ${res.statusCode} with an HTML page instead of JSON`, res.statusCode)
+      }
+      return { status: res.statusCode, data: (parsed.kind === 'json' ? parsed.value : null) as T, headers: res.headers }
+    }
+    throw toApiError(res.statusCode, parsed, res.headers['retry-after'])
+  }
+}
+
+type ParsedBody = { kind: 'json', value: unknown } | { kind: 'empty' } | { kind: 'html' } | { kind: 'invalid', text: string }
+
+function parseBody (text: string, ctype: string): ParsedBody {
+  if (text.trim() === '') return { kind: 'empty' }
+  if (/text\/html/i.test(ctype) || /^\s*<(!doctype|html)/i.test(text)) return { kind: 'html' }
+  try {
+    return { kind: 'json', value: JSON.parse(text) }
+  } catch {
+    return { kind: 'invalid', text }
+  }
+}
+
+function toApiError (status: number, parsed: ParsedBody, retryAfter: string | string[] | undefined): ApiError {
+  const retryAfterSeconds = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
+  if (parsed.kind === 'json' && parsed.value !== null && typeof parsed.value === 'object') {
+    const b = parsed.value as Record<string, unknown>
+    const message = typeof b.error === 'string'
+      ? b.error
+      : typeof b.message === 'string' ? b.message : defaultMessage(status)
+    const code = typeof b.code === 'string' ? b.code : undefined
+    return new ApiError({ status, message, code, details: b.details, retryAfterSeconds, body: b })
+  }
+  const what = parsed.kind === 'html' ? ' (an HTML error page)' : parsed.kind === 'invalid' ? ' (a body that is not JSON)' : ''
+  return new ApiError({ status, message: defaultMessage(status) + what, retryAfterSeconds })
+}
+
+function defaultMessage (status: number): string {
+  const m: Record<number, string> = {
+    400: 'Bad request',
+    401: 'Unauthorized',
+    402: 'Payment required',
+    403: 'Forbidden',
+    404: 'Not found',
+    409: 'Conflict',
+    413: 'Payload too large',
+    429: 'Rate limit exceeded',
+    500: 'Internal server error',
+    502: 'Bad gateway',
+    503: 'Service unavailable',
+    504: 'Gateway timeout'
+  }
+  return m[status] ?? `HTTP ${status}`
+}
+
+function parseRetryAfter (v: string | undefined): number | undefined {
+  if (!v) return undefined
+  const n = Number(v)
+  if (Number.isFinite(n) && n >= 0) return n
+  const date = Date.parse(v)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
+}
+
+function buildQuery (q: Record<string, QueryValue> | undefined): string {
+  if (!q) return ''
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(q)) {
+    if (v !== undefined && v !== null) params.append(k, String(v))
+  }
+  const s = params.toString()
+  return s ? `?${s}` : ''
+}
+
+async function readLimited (body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > max) {
+      body.destroy()
+      throw new UpstreamUnavailableError('too_large', `the API's response exceeded ${Math.round(max / 1024 / 1024)} MB and was discarded`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function timeoutError (ms: number): UpstreamUnavailableError {
+  return new UpstreamUnavailableError('timeout', `the API did not answer within ${ms} ms`)
+}
+
+function mapTransportError (err: unknown, callerSignal: AbortSignal | undefined, timeoutMs: number): Error {
+  if (callerSignal?.aborted) return new UpstreamUnavailableError('aborted', 'the call was cancelled by the client')
+  const e = err as { name?: string, code?: string, message?: string }
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
+    return timeoutError(timeoutMs)
+  }
+  const code = e?.code ? ` (${e.code})` : ''
+  return new UpstreamUnavailableError('connection', `could not reach the Pilot Status API${code}`)
+}
+
+function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+  })
+}

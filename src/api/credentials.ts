@@ -1,0 +1,24 @@
+// What the server authenticates to the Pilot Status /v1 API with, for one call or one connection.
+// The secret values never leave this module except as outgoing request headers.
+
+export type Credentials =
+  /** An OAuth access token from the client (claude.ai connector); forwarded as `Authorization: Bearer`. */
+  | { kind: 'bearer', token: string, source: 'header' }
+  /** A raw `ps_...` key, optionally with its id; from the client's headers or from the environment. */
+  | { kind: 'apiKey', key: string, keyId?: string, source: 'header' | 'env' }
+  /** Only a key id (`x-api-key-id`); the API resolves the key from it. */
+  | { kind: 'apiKeyId', keyId: string, source: 'header' | 'env' }
+
+/** The upstream headers that carry these credentials. */
+export function credentialHeaders (c: Credentials): Record<string, string> {
+  switch (c.kind) {
+    case 'bearer': return { authorization: `Bearer ${c.token}` }
+    case 'apiKey': return c.keyId ? { 'x-api-key': c.key, 'x-api-key-id': c.keyId } : { 'x-api-key': c.key }
+    case 'apiKeyId': return { 'x-api-key-id': c.keyId }
+  }
+}
+
+/** A description safe to log: the kind and where it came from, never the value. */
+export function describeCredentials (c: Credentials): string {
+  return `${c.kind}(${c.source})`
+}

@@ -1,0 +1,30 @@
+// Schema pieces shared by several toolsets, so descriptions are written once and tools/list stays small.
+import { Type, type TProperties } from '@sinclair/typebox'
+
+export const Page = Type.Optional(Type.Integer({ minimum: 1, description: 'Page number, from 1 (default 1).' }))
+export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Items per page, 1-100 (default 30).' }))
+export const StartDate = Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 lower bound, e.g. 2026-06-01T00:00:00Z.' }))
+export const EndDate = Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 upper bound; not before startDate.' }))
+
+/** page + pageSize arguments. */
+export const paging = { page: Page, pageSize: PageSize }
+/** startDate + endDate + paging arguments. */
+export const datedPaging = { startDate: StartDate, endDate: EndDate, ...paging }
+
+/** The API's page envelope: `{ total, page, pageSize, totalPages }` next to the items. */
+export function paged (items: TProperties) {
+  return Type.Object({
+    ...items,
+    total: Type.Integer(),
+    page: Type.Integer(),
+    pageSize: Type.Integer(),
+    totalPages: Type.Integer(),
+    notice: Type.Optional(Type.String({ description: 'e.g. PII_RELAY_ONLY when the number stores no content.' }))
+  })
+}
+
+/** A nullable value (the API sends null for absent data). */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+export const Id = (description: string) => Type.String({ minLength: 1, description })
+export const IsoDate = Nullable(Type.String())
