@@ -66,13 +66,12 @@ export function okResult (t: Test, name: string, result: ToolResult): Record<str
   const errors = [...check.Errors(sc)].map((e) => `${e.path}: ${e.message}`)
   t.same(errors, [], `${name} result matches its output schema`)
   const text = result.content.find((c) => c.type === 'text')
-  t.ok(text && typeof text.text === 'string' && (text.text as string).length > 0, 'has a text block')
+  t.ok(text?.type === 'text' && text.text.length > 0, 'has a text block')
   return sc as Record<string, any>
 }
 
 /** Asserts an isError result and returns its text. */
 export function errorText (t: Test, result: ToolResult): string {
   t.equal(result.isError, true, 'is an error result')
-  const text = result.content.map((c) => String(c.text ?? '')).join('\n')
-  return text
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n')
 }

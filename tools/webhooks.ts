@@ -1,4 +1,167 @@
-// The webhooks toolset (to be filled in by its owner).
-import type { AnyTool } from './define.js'
+// The webhooks toolset: list, read, create, change and delete the webhooks of a number, and read
+// their delivery logs (GET/POST/PATCH/DELETE /v1/webhooks, pilot-status-api.md §2.10).
+import { Type, type Static } from '@sinclair/typebox'
+import { apiPath } from '../src/api/client.js'
+import { defineTool, hints, type AnyTool } from './define.js'
+import { Id, IsoDate, Nullable } from './common.js'
 
-export const tools: AnyTool[] = []
+const WebhookId = Id('Webhook id (wh_...) from webhooks_list.')
+const Url = Type.String({ pattern: '^https?://\\S+$', maxLength: 2048, description: 'Receiver URL (http/https) that gets the JSON POSTs.' })
+const Name = Type.String({ minLength: 1, maxLength: 100, description: 'Label shown in the dashboard.' })
+const Events = Type.Array(Type.String({ minLength: 1 }), {
+  maxItems: 30,
+  description: 'Event names, e.g. message.received, message.read, number.disconnected, call.ended; ["*"] = all.'
+})
+
+// Only what a model needs to chain calls; the full object (apiKeys, instance ids...) is in the text block.
+const Webhook = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  url: Type.String(),
+  active: Type.Boolean(),
+  events: Type.Array(Type.String()),
+  whatsappNumberIds: Type.Optional(Type.Array(Type.String())),
+  lastTriggered: Type.Optional(IsoDate)
+})
+
+type WebhookData = Static<typeof Webhook>
+const line = (w: WebhookData) => `${w.id} "${w.name}" → ${w.url} (${w.active ? 'active' : 'paused'}; events: ${w.events.length > 0 ? w.events.join(', ') : 'none'})`
+
+const DeliveryLog = Type.Object({
+  event: Type.String(),
+  status: Type.String({ description: 'SUCCESS or FAILED' }),
+  statusCode: Nullable(Type.Integer()),
+  durationMs: Type.Optional(Type.Number()),
+  createdAt: Type.String()
+})
+
+export const tools: AnyTool[] = [
+  defineTool({
+    name: 'webhooks_list',
+    title: 'List webhooks',
+    description: 'List the webhooks of the account: id, name, url, active, events and the number each is bound to. A number key sees its own number\'s webhooks; with a tenant key, whatsappNumberId narrows the list to one number.',
+    toolset: 'webhooks',
+    scope: 'any',
+    selectsNumber: true,
+    annotations: hints('RI'),
+    input: Type.Object({}),
+    output: Type.Object({ webhooks: Type.Array(Webhook) }),
+    handler: async (_args, ctx) => {
+      const r = await ctx.api.get<WebhookData[] | { webhooks?: WebhookData[] }>('/v1/webhooks')
+      return { webhooks: Array.isArray(r) ? r : r?.webhooks ?? [] }
+    },
+    summary: (d) => d.webhooks.length === 0
+      ? 'No webhooks.'
+      : `${d.webhooks.length} webhook(s):\n${d.webhooks.map((w) => `- ${line(w)}`).join('\n')}`
+  }),
+
+  defineTool({
+    name: 'webhook_get',
+    title: 'Get a webhook',
+    description: 'Get one webhook by id (from webhooks_list): url, events, active, bound number, lastTriggered. The signing secret is never returned.',
+    toolset: 'webhooks',
+    scope: 'any',
+    selectsNumber: true,
+    annotations: hints('RI'),
+    input: Type.Object({ webhookId: WebhookId }),
+    output: Webhook,
+    handler: async (args, ctx) => ctx.api.get<WebhookData>(apiPath`/v1/webhooks/${args.webhookId}`),
+    summary: (d) => `Webhook ${line(d)}`
+  }),
+
+  defineTool({
+    name: 'webhooks_create',
+    title: 'Create a webhook',
+    description: 'Create a webhook that POSTs one number\'s events to url. With a tenant key, whatsappNumberId is required; the number cannot change later. Omitted or empty events = nothing is delivered. Events the number\'s provider cannot emit are dropped. Returns the webhook with its id.',
+    toolset: 'webhooks',
+    scope: 'any',
+    selectsNumber: true,
+    annotations: hints(''),
+    input: Type.Object({
+      url: Url,
+      name: Type.Optional(Name),
+      events: Type.Optional(Events)
+    }),
+    output: Webhook,
+    handler: async (args, ctx) => {
+      // The body is the API's documented way to bind the number; the header (sent too) agrees with it.
+      const body: Record<string, unknown> = { url: args.url }
+      if (args.name !== undefined) body.name = args.name
+      if (args.events !== undefined) body.events = args.events
+      if (ctx.whatsappNumberId !== undefined) body.whatsappNumberId = ctx.whatsappNumberId
+      return ctx.api.post<WebhookData>('/v1/webhooks', body)
+    },
+    summary: (d) => `Created webhook ${line(d)}`
+  }),
+
+  defineTool({
+    name: 'webhooks_update',
+    title: 'Update a webhook',
+    description: 'Change a webhook\'s name, url, events or active (false pauses delivery, true resumes). events REPLACES the whole list (no merge): include every event to keep. The bound number cannot change. Pass at least one field.',
+    toolset: 'webhooks',
+    scope: 'any',
+    selectsNumber: true,
+    annotations: hints('I'),
+    input: Type.Object({
+      webhookId: WebhookId,
+      name: Type.Optional(Name),
+      url: Type.Optional(Url),
+      active: Type.Optional(Type.Boolean({ description: 'false pauses deliveries, true resumes them.' })),
+      events: Type.Optional(Events)
+    }),
+    output: Webhook,
+    check: (a) => (a.name === undefined && a.url === undefined && a.active === undefined && a.events === undefined
+      ? ['pass at least one of name, url, active, events']
+      : []),
+    handler: async (args, ctx) => {
+      const { webhookId, ...fields } = args
+      const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
+      return ctx.api.patch<WebhookData>(apiPath`/v1/webhooks/${webhookId}`, body)
+    },
+    summary: (d) => `Updated webhook ${line(d)}`
+  }),
+
+  defineTool({
+    name: 'webhooks_delete',
+    title: 'Delete a webhook',
+    description: 'Permanently delete a webhook; deliveries stop at once and it cannot be undone. To stop deliveries temporarily, use webhooks_update with active: false instead.',
+    toolset: 'webhooks',
+    scope: 'any',
+    selectsNumber: true,
+    annotations: hints('DI'),
+    input: Type.Object({ webhookId: WebhookId }),
+    output: Type.Object({ success: Type.Boolean(), id: Type.Optional(Type.String()) }),
+    handler: async (args, ctx) => {
+      const r = await ctx.api.delete<Record<string, unknown> | null>(apiPath`/v1/webhooks/${args.webhookId}`)
+      // The API does not document a delete body; a 2xx is the success.
+      return { success: true, id: args.webhookId, ...(r ?? {}) }
+    },
+    summary: (_d, a) => `Deleted webhook ${a.webhookId}.`
+  }),
+
+  defineTool({
+    name: 'webhook_events',
+    title: 'Webhook delivery log',
+    description: 'Recent delivery attempts of a webhook, newest first: event, status SUCCESS|FAILED, HTTP statusCode, durationMs, the payload sent and the response. Use it to debug a receiver. Payloads include customers\' message text.',
+    toolset: 'webhooks',
+    scope: 'any',
+    selectsNumber: true,
+    untrusted: true,
+    annotations: hints('RI'),
+    input: Type.Object({
+      webhookId: WebhookId,
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'How many, 1-50 (default 50).' })),
+      event: Type.Optional(Type.String({ minLength: 1, description: 'Only this event name, e.g. message.received.' }))
+    }),
+    output: Type.Object({ logs: Type.Array(DeliveryLog) }),
+    handler: async (args, ctx) => {
+      const r = await ctx.api.get<unknown[] | { logs?: unknown[], items?: unknown[] }>(apiPath`/v1/webhooks/${args.webhookId}/logs`, { limit: args.limit, event: args.event })
+      // The reference says "items"; accept a bare array (what it lists elsewhere) or a wrapper.
+      return { logs: (Array.isArray(r) ? r : r?.logs ?? r?.items ?? []) as Array<{ event: string, status: string, statusCode: number | null, createdAt: string }> }
+    },
+    summary: (d, a) => {
+      const failed = d.logs.filter((l) => l.status === 'FAILED').length
+      return `${d.logs.length} delivery attempt(s) for ${a.webhookId}${failed > 0 ? `, ${failed} FAILED` : ''}.`
+    }
+  })
+]

@@ -3,6 +3,7 @@
 // subsets with their own precomputed tools/list payload, cached.
 import { Type, type TObject, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { Tool } from '@modelcontextprotocol/server'
 import type { AnyTool, Toolset } from '../../tools/define.js'
 
 export const NUMBER_ID_PARAM = 'whatsappNumberId'
@@ -11,14 +12,8 @@ const NumberIdSchema = Type.Optional(Type.String({
   description: 'WhatsApp number to act on, from numbers_list. Needed with a tenant key or OAuth login; ignored with a number key.'
 }))
 
-export interface McpToolEntry {
-  name: string
-  title: string
-  description: string
-  inputSchema: Record<string, unknown>
-  outputSchema: Record<string, unknown>
-  annotations: { title: string, readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean }
-}
+/** A tools/list entry, as the SDK types it. */
+export type McpToolEntry = Tool
 
 export class RegisteredTool {
   readonly def: AnyTool
@@ -38,9 +33,9 @@ export class RegisteredTool {
       name: def.name,
       title: def.title,
       description: def.description,
-      inputSchema: plainSchema(this.input),
-      outputSchema: plainSchema(def.output),
-      annotations: { title: def.title, ...def.annotations }
+      inputSchema: plainSchema(this.input) as Tool['inputSchema'],
+      outputSchema: plainSchema(def.output) as Tool['outputSchema'],
+      annotations: { ...def.annotations }
     }
   }
 

@@ -1,0 +1,95 @@
+// Credential resolution for the MCP route: Bearer token, else x-api-key / x-api-key-id, else
+// the configured fallback key, else 401 with an RFC 9728 challenge. No upstream call happens
+// without credentials. @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Credentials } from '../src/api/credentials.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth plugin's `authenticate` hook on routes that use it. */
+    mcpCredentials: Credentials | null
+  }
+  interface FastifyInstance {
+    /** onRequest hook resolving `request.mcpCredentials`, or answering 401. */
+    mcpAuthenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** Answers a 401/403 OAuth challenge. */
+    mcpChallenge: (reply: FastifyReply, challenge: Challenge) => FastifyReply
+  }
+}
+
+export interface AuthPluginOptions {
+  /** Credentials used when a request brings none (the env key). Absent → 401 instead. */
+  fallback?: Credentials
+  /** URL of this resource's protected-resource metadata, named in every challenge. */
+  resourceMetadataUrl: string
+  /** OAuth scopes to name in challenges (RFC 6750 `scope`), when the authorization server uses them. */
+  scopes?: string[]
+}
+
+export interface Challenge {
+  status: 401 | 403
+  /** RFC 6750 error code: invalid_request, invalid_token or insufficient_scope; none when no credentials were sent. */
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+  description?: string
+}
+
+function quote (v: string): string {
+  return `"${v.replace(/[\\"]/g, '\\$&')}"`
+}
+
+export default fp<AuthPluginOptions>(async (app, opts) => {
+  if (!opts.resourceMetadataUrl) throw new Error('auth plugin: resourceMetadataUrl is required')
+  const scope = opts.scopes?.length ? opts.scopes.join(' ') : undefined
+
+  app.decorateRequest('mcpCredentials', null)
+
+  app.decorate('mcpChallenge', (reply: FastifyReply, c: Challenge) => {
+    const parts = [`resource_metadata=${quote(opts.resourceMetadataUrl)}`]
+    if (scope) parts.push(`scope=${quote(scope)}`)
+    if (c.error) parts.push(`error=${quote(c.error)}`)
+    if (c.description) parts.push(`error_description=${quote(c.description)}`)
+    return reply
+      .code(c.status)
+      .header('www-authenticate', `Bearer ${parts.join(', ')}`)
+      .header('content-type', 'application/json')
+      .send({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32001, message: c.description ?? (c.status === 401 ? 'Authentication required' : 'Forbidden') }
+      })
+  })
+
+  app.decorate('mcpAuthenticate', async (req: FastifyRequest, reply: FastifyReply) => {
+    const h = req.headers
+    const authz = h.authorization
+    if (authz !== undefined) {
+      const m = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(String(authz))
+      if (!m) {
+        return void app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'The Authorization header must carry a Bearer token' })
+      }
+      req.mcpCredentials = { kind: 'bearer', token: m[1], source: 'header' }
+      return
+    }
+    const key = single(h['x-api-key'])
+    const keyId = single(h['x-api-key-id'])
+    if (key !== undefined) {
+      req.mcpCredentials = keyId !== undefined ? { kind: 'apiKey', key, keyId, source: 'header' } : { kind: 'apiKey', key, source: 'header' }
+      return
+    }
+    if (keyId !== undefined) {
+      req.mcpCredentials = { kind: 'apiKeyId', keyId, source: 'header' }
+      return
+    }
+    if (opts.fallback) {
+      req.mcpCredentials = opts.fallback
+      return
+    }
+    return void app.mcpChallenge(reply, { status: 401, description: 'Authentication required: send x-api-key, or log in with OAuth' })
+  })
+}, { name: 'pilot-status-auth', fastify: '5.x' })
+
+function single (v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v
+  return s === undefined || s.trim() === '' ? undefined : s.trim()
+}

@@ -1,0 +1,161 @@
+// The product as one Fastify plugin: an existing backend registers it under a prefix, a
+// standalone server (cli.ts) registers it at the root. It registers its parts explicitly, in
+// order: CORS → health → auth → protected-resource metadata → MCP route → one plugin per toolset.
+import type { FastifyPluginAsync } from 'fastify'
+import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/server'
+import { ApiClient } from './api/client.js'
+import type { Credentials } from './api/credentials.js'
+import corsPlugin from '../plugins/cors.js'
+import health from '../plugins/health.js'
+import auth from '../plugins/auth.js'
+import protectedResource from '../plugins/protected-resource.js'
+import mcpRoute from '../plugins/mcp-route.js'
+import toolGroup from '../plugins/tool-group.js'
+import { ALL_TOOLS } from '../tools/index.js'
+import { TOOLSETS, type AnyTool, type Toolset } from '../tools/define.js'
+
+export interface PilotStatusMcpOptions {
+  /** Pilot Status API base URL. Default `https://pilotstatuss.com`. */
+  apiUrl?: string
+  /** A `ps_...` key used for requests that bring no credentials, when `envKeyFallback` is on. */
+  apiKey?: string
+  /** Optional `x-api-key-id` companion of `apiKey` (or alone). */
+  apiKeyId?: string
+  /**
+   * Serve credential-less requests with `apiKey`. Off by default when embedded: anyone who can
+   * reach the route would act with that key.
+   */
+  envKeyFallback?: boolean
+  /** This server's public URL: the OAuth resource identifier. Default `https://mcp.pilotstatuss.com`. */
+  resourceUrl?: string
+  /** OAuth authorization server. Default `https://pilotstatuss.com`. */
+  authServerUrl?: string
+  /** Path of the MCP endpoint within the prefix. Default `/mcp`. */
+  mcpPath?: string
+  /** Deadline for a tool's upstream calls, retries included. Default 30000 ms. */
+  upstreamTimeoutMs?: number
+  /** Deadline for one MCP HTTP request. Default 60000 ms. */
+  requestTimeoutMs?: number
+  /** Largest MCP request body. Default 1 MiB. */
+  bodyLimitBytes?: number
+  /** Hostnames accepted in Host besides loopback and the resource URL's; `*` for any. */
+  allowedHosts?: string[]
+  /** Origins accepted besides loopback and the resource URL's; `*` for any. */
+  allowedOrigins?: string[]
+  /** Toolsets to expose (default all). */
+  toolsets?: Toolset[]
+  /** Tool allow-list (default all). */
+  tools?: string[]
+  /** Expose and allow read-only tools only. */
+  readOnly?: boolean
+  /** Tool definitions to serve (default: the full catalogue). */
+  toolDefinitions?: readonly AnyTool[]
+  /** Use this API client instead of creating one (shared pools, tests). */
+  apiClient?: ApiClient
+}
+
+interface Normalised {
+  apiUrl: string
+  fallback: Credentials | undefined
+  resourceUrl: string
+  authServerUrl: string
+  mcpPath: string
+  upstreamTimeoutMs: number
+  requestTimeoutMs: number
+  bodyLimitBytes: number
+  allowedHosts: string[]
+  allowedOrigins: string[]
+  toolsets: Toolset[] | undefined
+  tools: string[] | undefined
+  readOnly: boolean
+  defs: readonly AnyTool[]
+}
+
+/** Applies defaults and validates once, at registration: bad options throw here, not at the first request. */
+function normalise (o: PilotStatusMcpOptions): Normalised {
+  const url = (name: string, v: string | undefined, dflt: string) => {
+    const s = v ?? dflt
+    try {
+      const u = new URL(s)
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error()
+    } catch {
+      throw new Error(`pilot-status-mcp: option ${name} must be an http(s) URL (got ${JSON.stringify(s)})`)
+    }
+    return s.replace(/\/+$/, '')
+  }
+  const positive = (name: string, v: number | undefined, dflt: number) => {
+    const n = v ?? dflt
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`pilot-status-mcp: option ${name} must be a positive integer`)
+    return n
+  }
+  const resourceUrl = url('resourceUrl', o.resourceUrl, 'https://mcp.pilotstatuss.com')
+  const mcpPath = o.mcpPath ?? '/mcp'
+  if (!/^\/[A-Za-z0-9/_-]*$/.test(mcpPath)) throw new Error('pilot-status-mcp: option mcpPath must be a path such as /mcp')
+  if (o.toolsets) {
+    const bad = o.toolsets.filter((s) => !(TOOLSETS as readonly string[]).includes(s))
+    if (bad.length) throw new Error(`pilot-status-mcp: unknown toolsets ${bad.join(', ')}; valid: ${TOOLSETS.join(', ')}`)
+  }
+  const defs = o.toolDefinitions ?? ALL_TOOLS
+  if (o.tools) {
+    const names = new Set(defs.map((d) => d.name))
+    const bad = o.tools.filter((n) => !names.has(n))
+    if (bad.length) throw new Error(`pilot-status-mcp: unknown tools ${bad.join(', ')}; valid: ${[...names].join(', ')}`)
+  }
+  let fallback: Credentials | undefined
+  if (o.envKeyFallback) {
+    if (o.apiKey) fallback = o.apiKeyId ? { kind: 'apiKey', key: o.apiKey, keyId: o.apiKeyId, source: 'env' } : { kind: 'apiKey', key: o.apiKey, source: 'env' }
+    else if (o.apiKeyId) fallback = { kind: 'apiKeyId', keyId: o.apiKeyId, source: 'env' }
+    else throw new Error('pilot-status-mcp: envKeyFallback needs apiKey or apiKeyId')
+  }
+  const resource = new URL(resourceUrl)
+  return {
+    apiUrl: url('apiUrl', o.apiUrl, 'https://pilotstatuss.com'),
+    fallback,
+    resourceUrl,
+    authServerUrl: url('authServerUrl', o.authServerUrl, 'https://pilotstatuss.com'),
+    mcpPath,
+    upstreamTimeoutMs: positive('upstreamTimeoutMs', o.upstreamTimeoutMs, 30_000),
+    requestTimeoutMs: positive('requestTimeoutMs', o.requestTimeoutMs, 60_000),
+    bodyLimitBytes: positive('bodyLimitBytes', o.bodyLimitBytes, 1_048_576),
+    allowedHosts: [...(o.allowedHosts ?? []), resource.hostname],
+    allowedOrigins: [...(o.allowedOrigins ?? []), resource.origin],
+    toolsets: o.toolsets,
+    tools: o.tools,
+    readOnly: o.readOnly ?? false,
+    defs
+  }
+}
+
+const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, options) => {
+  const o = normalise(options)
+  const api = options.apiClient ?? new ApiClient({ baseUrl: o.apiUrl, timeoutMs: o.upstreamTimeoutMs })
+  if (!options.apiClient) app.addHook('onClose', async () => api.close())
+
+  app.decorate('mcpToolDefs', [] as AnyTool[])
+
+  await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
+  await app.register(health)
+  await app.register(auth, {
+    fallback: o.fallback,
+    resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(o.resourceUrl))
+  })
+  await app.register(protectedResource, { resource: o.resourceUrl, authorizationServers: [o.authServerUrl], mcpPath: o.mcpPath })
+  await app.register(mcpRoute, {
+    path: o.mcpPath,
+    api,
+    filter: { toolsets: o.toolsets, tools: o.tools, readOnly: o.readOnly },
+    bodyLimit: o.bodyLimitBytes,
+    requestTimeoutMs: o.requestTimeoutMs,
+    allowedHosts: o.allowedHosts,
+    allowedOrigins: o.allowedOrigins
+  })
+  for (const toolset of TOOLSETS) {
+    await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })
+  }
+}
+
+export default pilotStatusMcp
+export { pilotStatusMcp }
+export { ApiClient } from './api/client.js'
+export type { Credentials } from './api/credentials.js'
+export { TOOLSETS, type Toolset } from '../tools/define.js'

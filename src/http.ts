@@ -1,0 +1,43 @@
+// The standalone Streamable HTTP server: a thin Fastify shell around the product plugin.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import pilotStatusMcp from './app.js'
+import { isLoopbackHost } from '../plugins/origin-guard.js'
+
+export async function buildHttpServer (config: Config, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    // Behind a load balancer the client address comes from X-Forwarded-For.
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  })
+  await app.register(pilotStatusMcp, {
+    apiUrl: config.apiUrl,
+    apiKey: config.apiKey,
+    apiKeyId: config.apiKeyId,
+    envKeyFallback: config.httpEnvKeyFallback && (config.apiKey !== undefined || config.apiKeyId !== undefined),
+    resourceUrl: config.resourceUrl,
+    authServerUrl: config.authServerUrl,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    bodyLimitBytes: config.bodyLimitBytes,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    toolsets: config.toolsets,
+    tools: config.tools,
+    readOnly: config.readOnly
+  })
+  return app
+}
+
+export async function runHttp (config: Config, logger: Logger): Promise<FastifyInstance> {
+  const app = await buildHttpServer(config, logger)
+  if (config.httpEnvKeyFallback && config.apiKey && !isLoopbackHost(config.host)) {
+    logger.warn(`PILOT_STATUS_API_KEY is set and the server listens on ${config.host}: anyone who can reach port ${config.port} can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.`)
+  }
+  await app.listen({ port: config.port, host: config.host })
+  return app
+}
