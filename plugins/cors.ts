@@ -1,6 +1,7 @@
 // CORS for browser-based MCP clients (e.g. the Inspector), scoped to the product's routes:
 // registered inside the product's encapsulated context, so a host app's routes are untouched.
 import cors from '@fastify/cors'
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { isLoopbackHost } from './origin-guard.js'
 
@@ -29,4 +30,5 @@ const corsPlugin: FastifyPluginAsync<CorsOptions> = async (app, opts) => {
   })
 }
 
-export default corsPlugin
+// fastify-plugin: the hooks must reach the product's routes (its context, not the host's).
+export default fp(corsPlugin, { name: 'pilot-status-cors', fastify: '5.x' })

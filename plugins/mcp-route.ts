@@ -87,6 +87,10 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     onRequest: [guard, app.mcpAuthenticate],
     bodyLimit: opts.bodyLimit
   }, async (req, reply) => {
+    // Fastify parses text/plain by itself; only JSON is MCP.
+    if (!/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? ''))) {
+      return rpcError(reply, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json')
+    }
     const accept = String(req.headers.accept ?? '')
     if (!(accept.includes('*/*') || (accept.includes('application/json') && accept.includes('text/event-stream')))) {
       return rpcError(reply, 406, -32000, 'Not Acceptable: Accept must list application/json and text/event-stream')

@@ -12,7 +12,7 @@ export const paging = { page: Page, pageSize: PageSize }
 export const datedPaging = { startDate: StartDate, endDate: EndDate, ...paging }
 
 /** The API's page envelope: `{ total, page, pageSize, totalPages }` next to the items. */
-export function paged (items: TProperties) {
+export function paged<T extends TProperties> (items: T) {
   return Type.Object({
     ...items,
     total: Type.Integer(),
