@@ -66,7 +66,8 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
     if (authz !== undefined) {
       const m = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(String(authz))
       if (!m) {
-        return void app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'The Authorization header must carry a Bearer token' })
+        app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'The Authorization header must carry a Bearer token' })
+        return
       }
       req.mcpCredentials = { kind: 'bearer', token: m[1], source: 'header' }
       return
@@ -85,7 +86,7 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
       req.mcpCredentials = opts.fallback
       return
     }
-    return void app.mcpChallenge(reply, { status: 401, description: 'Authentication required: send x-api-key, or log in with OAuth' })
+    app.mcpChallenge(reply, { status: 401, description: 'Authentication required: send x-api-key, or log in with OAuth' })
   })
 }, { name: 'pilot-status-auth', fastify: '5.x' })
 

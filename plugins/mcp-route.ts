@@ -193,7 +193,7 @@ function narrow (base: ViewFilter, req: FastifyRequest): ViewFilter {
   const tools = listHeader(req.headers['x-mcp-tools'])
   const ro = single(req.headers['x-mcp-readonly'])?.toLowerCase()
   if (!ts && !tools && ro === undefined) return base
-  const valid = (TOOLSETS as readonly string[])
+  const valid = TOOLSETS as readonly string[]
   return {
     toolsets: ts ? (ts.filter((s) => valid.includes(s) && (!base.toolsets || base.toolsets.includes(s as Toolset))) as Toolset[]) : base.toolsets,
     tools: tools ? tools.filter((n) => !base.tools || base.tools.includes(n)) : base.tools,

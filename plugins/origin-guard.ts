@@ -37,7 +37,8 @@ export function originGuard (opts: OriginGuardOptions, reject: (reply: FastifyRe
       const host = req.headers.host
       const name = host ? hostnameOf(host) : undefined
       if (!name || !(isLoopbackHost(name) || hosts.has(name.toLowerCase()))) {
-        return void reject(reply, `Forbidden: Host ${JSON.stringify(host ?? '')} is not allowed (set MCP_ALLOWED_HOSTS)`)
+        reject(reply, `Forbidden: Host ${JSON.stringify(host ?? '')} is not allowed (set MCP_ALLOWED_HOSTS)`)
+        return
       }
     }
     const origin = req.headers.origin
@@ -47,7 +48,7 @@ export function originGuard (opts: OriginGuardOptions, reject: (reply: FastifyRe
         const u = new URL(origin)
         ok = isLoopbackHost(u.hostname) || origins.has(u.origin.toLowerCase())
       } catch { /* "null" or garbage: refused */ }
-      if (!ok) return void reject(reply, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (set MCP_ALLOWED_ORIGINS)`)
+      if (!ok) reject(reply, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (set MCP_ALLOWED_ORIGINS)`)
     }
   }
 }

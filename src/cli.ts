@@ -90,8 +90,8 @@ async function main (): Promise<void> {
     for (const c of closers.reverse()) await c().catch((err) => logger.error({ err }, 'shutdown step failed'))
     process.exit(code)
   }
-  process.once('SIGINT', () => { void shutdown(0) })
-  process.once('SIGTERM', () => { void shutdown(0) })
+  process.once('SIGINT', () => { shutdown(0).catch(() => process.exit(1)) })
+  process.once('SIGTERM', () => { shutdown(0).catch(() => process.exit(1)) })
 
   if (config.transport === 'http') {
     const { runHttp } = await import('./http.js')
@@ -114,8 +114,8 @@ async function main (): Promise<void> {
   const handle = runStdio(config, credentials, logger)
   closers.unshift(() => handle.close())
   // The client closing our stdin ends the session: exit promptly and cleanly.
-  process.stdin.once('end', () => { void shutdown(0) })
-  process.stdin.once('close', () => { void shutdown(0) })
+  process.stdin.once('end', () => { shutdown(0).catch(() => process.exit(1)) })
+  process.stdin.once('close', () => { shutdown(0).catch(() => process.exit(1)) })
 }
 
 main().catch((err) => {

@@ -92,6 +92,5 @@ export function hints (letters: string): ToolHints {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTool = ToolDefinition<any, any>
 export type { TSchema }

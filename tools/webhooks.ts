@@ -3,43 +3,31 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, hints, type AnyTool } from './define.js'
-import { Id, IsoDate, Nullable } from './common.js'
+import { Id } from './common.js'
 
-const WebhookId = Id('Webhook id (wh_...) from webhooks_list.')
-const Url = Type.String({ pattern: '^https?://\\S+$', maxLength: 2048, description: 'Receiver URL (http/https) that gets the JSON POSTs.' })
-const Name = Type.String({ minLength: 1, maxLength: 100, description: 'Label shown in the dashboard.' })
-const Events = Type.Array(Type.String({ minLength: 1 }), {
-  maxItems: 30,
-  description: 'Event names, e.g. message.received, message.read, number.disconnected, call.ended; ["*"] = all.'
-})
+const WebhookId = Id('From webhooks_list.')
+const Url = Type.String({ pattern: '^https?://', description: 'http(s) receiver URL.' })
+const Name = Type.String({ maxLength: 100, description: 'Label.' })
+const Events = Type.Array(Type.String(), { description: 'e.g. message.received, message.read, number.disconnected; ["*"] = all.' })
 
 // Only what a model needs to chain calls; the full object (apiKeys, instance ids...) is in the text block.
 const Webhook = Type.Object({
   id: Type.String(),
-  name: Type.String(),
   url: Type.String(),
   active: Type.Boolean(),
-  events: Type.Array(Type.String()),
-  whatsappNumberIds: Type.Optional(Type.Array(Type.String())),
-  lastTriggered: Type.Optional(IsoDate)
+  events: Type.Array(Type.String())
 })
 
-type WebhookData = Static<typeof Webhook>
-const line = (w: WebhookData) => `${w.id} "${w.name}" → ${w.url} (${w.active ? 'active' : 'paused'}; events: ${w.events.length > 0 ? w.events.join(', ') : 'none'})`
+type WebhookData = Static<typeof Webhook> & { name?: string, whatsappNumberIds?: string[] }
+const line = (w: WebhookData) => `${w.id}${w.name ? ` "${w.name}"` : ''} on ${w.whatsappNumberIds?.join(', ') ?? '?'} → ${w.url} (${w.active ? 'active' : 'paused'}; events: ${w.events.length > 0 ? w.events.join(', ') : 'none'})`
 
-const DeliveryLog = Type.Object({
-  event: Type.String(),
-  status: Type.String({ description: 'SUCCESS or FAILED' }),
-  statusCode: Nullable(Type.Integer()),
-  durationMs: Type.Optional(Type.Number()),
-  createdAt: Type.String()
-})
+const DeliveryLog = Type.Object({ event: Type.String(), status: Type.String(), createdAt: Type.String() })
 
 export const tools: AnyTool[] = [
   defineTool({
     name: 'webhooks_list',
     title: 'List webhooks',
-    description: 'List the webhooks of the account: id, name, url, active, events and the number each is bound to. A number key sees its own number\'s webhooks; with a tenant key, whatsappNumberId narrows the list to one number.',
+    description: 'List webhooks (id, name, url, active, events, number). Number key: its number\'s; tenant key: all, or one number\'s via whatsappNumberId.',
     toolset: 'webhooks',
     scope: 'any',
     selectsNumber: true,
@@ -58,7 +46,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'webhook_get',
     title: 'Get a webhook',
-    description: 'Get one webhook by id (from webhooks_list): url, events, active, bound number, lastTriggered. The signing secret is never returned.',
+    description: 'Get a webhook: url, events, active, number, lastTriggered. The signing secret is never returned.',
     toolset: 'webhooks',
     scope: 'any',
     selectsNumber: true,
@@ -72,7 +60,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'webhooks_create',
     title: 'Create a webhook',
-    description: 'Create a webhook that POSTs one number\'s events to url. With a tenant key, whatsappNumberId is required; the number cannot change later. Omitted or empty events = nothing is delivered. Events the number\'s provider cannot emit are dropped. Returns the webhook with its id.',
+    description: 'Create a webhook POSTing one number\'s events to url (tenant key: whatsappNumberId required; fixed for life). No events = nothing delivered; events the provider can\'t emit are dropped.',
     toolset: 'webhooks',
     scope: 'any',
     selectsNumber: true,
@@ -97,7 +85,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'webhooks_update',
     title: 'Update a webhook',
-    description: 'Change a webhook\'s name, url, events or active (false pauses delivery, true resumes). events REPLACES the whole list (no merge): include every event to keep. The bound number cannot change. Pass at least one field.',
+    description: 'Change a webhook\'s name, url, events or active. events REPLACES the list (no merge): include every event to keep. Pass at least one field.',
     toolset: 'webhooks',
     scope: 'any',
     selectsNumber: true,
@@ -106,7 +94,7 @@ export const tools: AnyTool[] = [
       webhookId: WebhookId,
       name: Type.Optional(Name),
       url: Type.Optional(Url),
-      active: Type.Optional(Type.Boolean({ description: 'false pauses deliveries, true resumes them.' })),
+      active: Type.Optional(Type.Boolean({ description: 'false pauses, true resumes.' })),
       events: Type.Optional(Events)
     }),
     output: Webhook,
@@ -124,13 +112,13 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'webhooks_delete',
     title: 'Delete a webhook',
-    description: 'Permanently delete a webhook; deliveries stop at once and it cannot be undone. To stop deliveries temporarily, use webhooks_update with active: false instead.',
+    description: 'Permanently delete a webhook. To pause it instead, use webhooks_update with active: false.',
     toolset: 'webhooks',
     scope: 'any',
     selectsNumber: true,
     annotations: hints('DI'),
     input: Type.Object({ webhookId: WebhookId }),
-    output: Type.Object({ success: Type.Boolean(), id: Type.Optional(Type.String()) }),
+    output: Type.Object({ success: Type.Boolean() }),
     handler: async (args, ctx) => {
       const r = await ctx.api.delete<Record<string, unknown> | null>(apiPath`/v1/webhooks/${args.webhookId}`)
       // The API does not document a delete body; a 2xx is the success.
@@ -142,7 +130,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'webhook_events',
     title: 'Webhook delivery log',
-    description: 'Recent delivery attempts of a webhook, newest first: event, status SUCCESS|FAILED, HTTP statusCode, durationMs, the payload sent and the response. Use it to debug a receiver. Payloads include customers\' message text.',
+    description: 'Recent delivery attempts of a webhook, newest first (event, SUCCESS|FAILED, statusCode, durationMs, payload, response).',
     toolset: 'webhooks',
     scope: 'any',
     selectsNumber: true,
@@ -150,14 +138,14 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({
       webhookId: WebhookId,
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'How many, 1-50 (default 50).' })),
-      event: Type.Optional(Type.String({ minLength: 1, description: 'Only this event name, e.g. message.received.' }))
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Default 50.' })),
+      event: Type.Optional(Type.String({ description: 'Only this event, e.g. message.received.' }))
     }),
     output: Type.Object({ logs: Type.Array(DeliveryLog) }),
     handler: async (args, ctx) => {
       const r = await ctx.api.get<unknown[] | { logs?: unknown[], items?: unknown[] }>(apiPath`/v1/webhooks/${args.webhookId}/logs`, { limit: args.limit, event: args.event })
       // The reference says "items"; accept a bare array (what it lists elsewhere) or a wrapper.
-      return { logs: (Array.isArray(r) ? r : r?.logs ?? r?.items ?? []) as Array<{ event: string, status: string, statusCode: number | null, createdAt: string }> }
+      return { logs: (Array.isArray(r) ? r : r?.logs ?? r?.items ?? []) as Array<Static<typeof DeliveryLog>> }
     },
     summary: (d, a) => {
       const failed = d.logs.filter((l) => l.status === 'FAILED').length

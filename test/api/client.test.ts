@@ -13,7 +13,7 @@ async function fake (t: Test, script: (n: number, req: { method: string, url: st
   app.all('/*', async (req, reply) => {
     seen.push(`${req.method} ${req.url}`)
     const s = script(n++, req)
-    if (s.delayMs) await new Promise((r) => setTimeout(r, s.delayMs))
+    if (s.delayMs) await new Promise((resolve) => setTimeout(resolve, s.delayMs))
     reply.code(s.status).headers({ 'content-type': 'application/json', ...s.headers }).send(s.body ?? '')
   })
   await app.listen({ port: 0, host: '127.0.0.1' })

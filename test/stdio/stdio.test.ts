@@ -49,7 +49,7 @@ t.test('stdout carries JSON-RPC only; stdin closing ends the process with 0', as
   send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'templates_list', arguments: {} } })
   send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'messages_send', arguments: { text: 'no destination' } } })
   const deadline = Date.now() + 20_000
-  while (Date.now() < deadline && out.split('\n').filter(Boolean).length < 4) await new Promise((r) => setTimeout(r, 50))
+  while (Date.now() < deadline && out.split('\n').filter(Boolean).length < 4) await new Promise((resolve) => setTimeout(resolve, 50))
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.stdin.end()
   const code = await Promise.race([exit, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000))])
