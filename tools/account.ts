@@ -7,8 +7,9 @@ import { Id, Nullable } from './common.js'
 
 const Quantity = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Extra numbers (default 1).' }))
 // Property-level unions: null clears the field (PUT /v1/branding).
-const HttpsUrl = (description: string) => Type.Optional(Nullable(Type.String({ pattern: '^https://', description })))
-const Colour = (description: string) => Type.Optional(Nullable(Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description })))
+// Every branding field may be null, which clears it; the description sits on the union so clients show it.
+const HttpsUrl = (description: string) => Type.Optional(Nullable(Type.String({ pattern: '^https://' }), { description }))
+const Colour = (description: string) => Type.Optional(Nullable(Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }), { description }))
 
 const ApiKeyRow = Type.Object({ numberId: Type.String(), keyId: Nullable(Type.String()), key: Nullable(Type.String()) })
 
@@ -18,11 +19,11 @@ const BrandingFields = {
   logoUrl: HttpsUrl('Logo.'),
   primaryColor: Colour('Accent.'),
   backgroundColor: Colour('Background.'),
-  companyName: Type.Optional(Nullable(Type.String({ maxLength: 60, description: 'Title.' }))),
-  subtitle: Type.Optional(Nullable(Type.String({ maxLength: 120, description: 'Under the title.' }))),
+  companyName: Type.Optional(Nullable(Type.String({ maxLength: 60 }), { description: 'Title.' })),
+  subtitle: Type.Optional(Nullable(Type.String({ maxLength: 120 }), { description: 'Under the title.' })),
   supportUrl: HttpsUrl('Help link.'),
   defaultRedirectUrl: HttpsUrl('After connecting.'),
-  hidePilotStatusBranding: Type.Optional(Nullable(Type.Boolean({ description: 'Hide Pilot Status logo.' })))
+  hidePilotStatusBranding: Type.Optional(Nullable(Type.Boolean(), { description: 'Hide the Pilot Status logo.' }))
 }
 
 interface Purchase { charged: boolean, checkoutUrl?: string, plan?: string, paidExtraNumbers?: number, monthlyTotalBRL?: number }

@@ -10,6 +10,8 @@ const CallId = Id('call_... from calls_list.')
 const Sdp = (kind: string) => Type.Optional(Type.String({ minLength: 1, description: `WebRTC SDP ${kind}: required on Meta, omit on web numbers.` }))
 
 const CallSummary = Type.Object({ id: Type.String(), status: Type.String() })
+/** An ISO 8601 date-time with a zone, as the `before` cursor needs it. */
+const ISO = '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?(Z|[+-]\\d\\d:?\\d\\d)$'
 
 const CallsPage = Type.Object({
   calls: Type.Array(CallSummary),
@@ -45,14 +47,14 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'calls_list',
     title: 'List calls',
-    description: 'List this number\'s calls, newest first. For older calls pass before = nextBefore.',
+    description: 'List this number\'s calls, newest first (id, status, direction, peerNumber, times). For older ones pass before = nextBefore of the last result.',
     toolset: 'calls',
     scope: 'number',
     annotations: hints('RI'),
     input: Type.Object({
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 25.' })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: '1-100, default 25.' })),
       // A pattern, not format: 'date-time': TypeBox fails every value of a format nobody registered.
-      before: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d\\d-\\d\\dT', description: 'Calls created before this ISO time.' }))
+      before: Type.Optional(Type.String({ pattern: ISO, description: 'Only calls created before this ISO time (nextBefore).' }))
     }),
     output: CallsPage,
     handler: async (args, ctx) => {
@@ -68,7 +70,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'call_get',
     title: 'Get a call',
-    description: 'Get one call: status, direction, peer, times, duration.',
+    description: 'One call: status, direction, peerNumber, durationSeconds, times. callId (call_... or provider id) from calls_list or call_initiate; includeSdp adds SDPs on Meta.',
     toolset: 'calls',
     scope: 'number',
     annotations: hints('RI'),
@@ -84,7 +86,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'call_accept',
     title: 'Answer a call',
-    description: 'Answer a ringing inbound call, connecting a real caller.',
+    description: 'Answer a RINGING inbound call (callId from calls_list), connecting a real caller. Meta: pass sdp (WebRTC answer); web numbers: omit it.',
     toolset: 'calls',
     scope: 'number',
     annotations: hints('O'),
@@ -97,20 +99,21 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'call_reject',
     title: 'Decline a call',
-    description: 'Decline a ringing inbound call.',
+    description: 'Decline a RINGING inbound call (callId from calls_list); it ends REJECTED. End a connected call with call_terminate instead.',
     toolset: 'calls',
     scope: 'number',
     annotations: hints('D'),
     input: Type.Object({ callId: CallId }),
-    output: CallSummary,
+    // The reject response shape is undocumented (pilot-status-api.md §2.14): require nothing.
+    output: Type.Object({ id: Type.Optional(Type.String()), status: Type.Optional(Type.String()) }),
     handler: async (args, ctx) => ctx.api.post(apiPath`/v1/calls/${args.callId}/reject`),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    summary: (d, a) => `Call ${d.id ?? a.callId}: ${d.status ?? 'rejected'}`
   }),
 
   defineTool({
     name: 'call_terminate',
     title: 'Hang up a call',
-    description: 'Hang up an active call for both sides.',
+    description: 'Hang up a call not yet ended (INITIATED, RINGING, ACCEPTED) for both sides; it ends COMPLETED. callId from calls_list or call_initiate.',
     toolset: 'calls',
     scope: 'number',
     annotations: hints('D'),
@@ -145,7 +148,7 @@ export const tools: AnyTool[] = [
       call_icon_visibility: Type.Optional(Type.Union([Type.Literal('DEFAULT'), Type.Literal('DISABLE_ALL')], { description: 'Call button.' })),
       callback_permission_status: OnOff('Ask callers for callback consent.'),
       call_hours: Type.Optional(Type.Object({}, { description: 'Meta call_hours: status, timezone_id, weekly_operating_hours.' })),
-      voicemail: Type.Optional(Type.Object({}, { description: '{status}' }))
+      voicemail: Type.Optional(Type.Object({}, { description: '{status: ENABLED|DISABLED}' }))
     }),
     output: Type.Object({ success: Type.Boolean() }),
     check: (args) => SETTINGS.some((k) => args[k] !== undefined) ? [] : [`give at least one of ${SETTINGS.join(', ')}`],

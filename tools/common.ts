@@ -1,5 +1,5 @@
 // Schema pieces shared by several toolsets, so descriptions are written once and tools/list stays small.
-import { Type, type TProperties } from '@sinclair/typebox'
+import { Type, type TProperties, type SchemaOptions } from '@sinclair/typebox'
 
 export const Page = Type.Optional(Type.Integer({ minimum: 1, description: 'Page number, from 1 (default 1).' }))
 export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Items per page, 1-100 (default 30).' }))
@@ -24,7 +24,7 @@ export function paged<T extends TProperties> (items: T) {
 }
 
 /** A nullable value (the API sends null for absent data). */
-export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T, options?: SchemaOptions) => Type.Union([t, Type.Null()], options)
 
 export const Id = (description: string) => Type.String({ minLength: 1, description })
 export const IsoDate = Nullable(Type.String())

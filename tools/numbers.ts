@@ -89,7 +89,12 @@ export const tools: AnyTool[] = [
     }),
     media: qrImage,
     textOmit: ['qrcodeBase64'],
-    summary: (d) => `Created number ${d.instance.id} (${d.instance.state ?? 'CONNECTING'}). ${qrLine(d)}`
+    summary: (d) => {
+      // With a number key and linkToApiKey (default), that key now acts on the new number: say so.
+      const linked = (d as { linkedApiKeyId?: string | null }).linkedApiKeyId
+      const moved = linked ? ` The API key in use (${linked}) now acts on this number.` : ''
+      return `Created number ${d.instance.id} (${d.instance.state ?? 'CONNECTING'}).${moved} ${qrLine(d)}`
+    }
   }),
 
   defineTool({

@@ -1,6 +1,5 @@
 // tools/call for one tool: lenient argument parsing, validation naming each bad field, the
 // number header, the handler, and the result as structuredContent plus a self-sufficient text.
-import { Value } from '@sinclair/typebox/value'
 import type { TObject, TSchema } from '@sinclair/typebox'
 import type { CallToolResult } from '@modelcontextprotocol/server'
 import type { ApiClient, HttpMethod, QueryValue } from '../api/client.js'
@@ -134,7 +133,46 @@ export function normaliseArgs (schema: TObject, raw: unknown): Record<string, un
       }
     }
   }
-  return Value.Convert(schema, out) as Record<string, unknown>
+  return convert(schema, out) as Record<string, unknown>
+}
+
+const NUMERIC = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
+
+/**
+ * Loss-free primitive coercion: "5" → 5, "true" → true, 5511999 → "5511999" where the schema
+ * wants that type. Unlike TypeBox's Value.Convert it never truncates (1.5 stays 1.5 for an
+ * integer, so validation names the field instead of buying one number instead of 1.5) and never
+ * turns booleans into numbers.
+ */
+function convert (schema: TSchema, value: unknown): unknown {
+  if (value === null || value === undefined) return value
+  if (Array.isArray(value)) {
+    const items = schema.items as TSchema | undefined
+    return items !== undefined && !Array.isArray(items) ? value.map((v) => convert(items, v)) : value
+  }
+  if (typeof value === 'object') {
+    const props = schema.properties as Record<string, TSchema> | undefined
+    // Type.Record: one schema for every value (e.g. template variables {"order": 123} → "123").
+    const each = Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>)[0]
+    if (props === undefined && each === undefined) return value
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) }
+    for (const [k, v] of Object.entries(out)) {
+      const s = props?.[k] ?? each
+      if (s !== undefined) out[k] = convert(s, v)
+    }
+    return out
+  }
+  if (typeof value === 'string') {
+    if (wants(schema, 'string')) return value
+    const t = value.trim()
+    if ((wants(schema, 'number') || wants(schema, 'integer')) && NUMERIC.test(t)) return Number(t)
+    if (wants(schema, 'boolean') && (t === 'true' || t === 'false')) return t === 'true'
+    return value
+  }
+  if (typeof value === 'number' && Number.isFinite(value) && wants(schema, 'string') && !wants(schema, 'number') && !wants(schema, 'integer')) {
+    return String(value)
+  }
+  return value
 }
 
 function wants (s: TSchema, type: string): boolean {

@@ -75,13 +75,17 @@ export function createMcpServer (deps: ServerDeps): Server {
       if (refusal) return errorResult(refusal)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`)
     }
-    return callTool(tool, req.params.arguments, {
+    const started = performance.now()
+    const result = await callTool(tool, req.params.arguments, {
       api: deps.api,
       credentials: scope.credentials,
       signal: ctx.mcpReq.signal,
       log: scope.log,
       onAuthRejected: scope.onAuthRejected
     })
+    // Name, outcome and time only: arguments and results can hold personal data.
+    scope.log.debug({ tool: name, isError: result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+    return result
   })
 
   return server

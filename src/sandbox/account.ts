@@ -46,7 +46,7 @@ const httpsUrl: FieldRule = (v, f) => {
 }
 const colour: FieldRule = (v, f) => {
   if (typeof v !== 'string' || !/^#[0-9A-Fa-f]{6}$/.test(v)) throw new SandboxError(400, 'VALIDATION_ERROR', `${f} must be a #RRGGBB colour`)
-  return v.toUpperCase()
+  return v
 }
 const text = (max: number): FieldRule => (v, f) => {
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) throw new SandboxError(400, 'VALIDATION_ERROR', `${f} must be a non-empty string of at most ${max} characters`)

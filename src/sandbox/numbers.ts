@@ -331,7 +331,7 @@ const register: SandboxDomain = (app, store) => {
     const inputs = hasList ? b.numbers : [b.number]
     if (!Array.isArray(inputs) || inputs.length < 1 || inputs.length > 20) throw invalid('numbers must be an array of 1 to 20 phone numbers')
     if (inputs.some((x) => typeof x !== 'string' || x.trim() === '')) throw invalid('every number must be a non-empty string')
-    return { results: (inputs as string[]).map((input) => checkOne(store, input)) }
+    return { results: (inputs as string[]).map((input) => checkOne(store, n, input)) }
   })
 
   // Public routes behind the hosted /connect/<token> page: no API key (see index.ts PUBLIC_PREFIXES).
@@ -364,11 +364,12 @@ const register: SandboxDomain = (app, store) => {
 }
 
 /**
- * Deterministic WhatsApp existence: the account's own numbers and its contacts (direct
- * conversations) exist with their names; numbers ending in 0000 do not; other plausible numbers
- * exist without a name. Brazilian mobiles are tried with and without the 9th digit.
+ * Deterministic WhatsApp existence: the account's own numbers and the checking number's contacts
+ * (its direct conversations; another number's chats are not its business) exist with their
+ * names; numbers ending in 0000 do not; other plausible numbers exist without a name. Brazilian
+ * mobiles are tried with and without the 9th digit.
  */
-function checkOne (store: SandboxStore, input: string): { input: string, exists: boolean, number: string | null, name: string | null } {
+function checkOne (store: SandboxStore, self: SandboxNumber, input: string): { input: string, exists: boolean, number: string | null, name: string | null } {
   const digits = input.replace(/\D/g, '')
   const none = { input, exists: false, number: null, name: null }
   if (digits.length < 10 || digits.length > 15) return none
@@ -378,7 +379,7 @@ function checkOne (store: SandboxStore, input: string): { input: string, exists:
   const known = new Map<string, string | null>()
   for (const n of store.numbers.values()) known.set(n.number, n.name)
   for (const conv of store.conversations.values()) {
-    if (conv.type === 'DIRECT' && conv.from) known.set(conv.from.replace(/\D/g, ''), conv.fromName)
+    if (conv.numberId === self.id && conv.type === 'DIRECT' && conv.from) known.set(conv.from.replace(/\D/g, ''), conv.fromName)
   }
   for (const c of candidates) if (known.has(c)) return { input, exists: true, number: c, name: known.get(c) ?? null }
   if (digits.endsWith('0000')) return none

@@ -392,7 +392,7 @@ t.test('analytics_dashboard', async (t) => {
     t.equal(d.totalSent, 8)
     t.equal(d.totalFailed, 2)
     t.equal(d.failureRate, 20)
-    t.equal(d.sentPercentChange, 100, 'growth from zero reads as 100%')
+    t.equal(d.sentPercentChange, 700, 'the 05-01 message falls in the previous 30 days: 1 → 8')
     const alias = await raw(sb, 'GET', '/v1/analytics/dashboard?period=7d&timezone=America/Sao_Paulo', undefined, SANDBOX_KEYS.number)
     t.equal(alias.status, 200)
     t.equal(alias.body.totalSent, 5)

@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# @pilot-status/mcp-server as a container: the stateless Streamable HTTP server on $PORT.
+#
+#   docker build -t pilot-status-mcp .
+#   docker run --rm -p 8787:8787 pilot-status-mcp --sandbox          # offline demo
+#   docker run --rm -p 8787:8787 -e MCP_RESOURCE_URL=https://mcp.example.com pilot-status-mcp
+#
+# No secret is baked in: pass PILOT_STATUS_API_KEY (if any) at run time with -e / --env-file.
+# Every variable is listed in .env.example and `docker run --rm pilot-status-mcp --help`.
+#
+# test/release/tarball.test.ts reproduces the runtime stage without Docker: the packed
+# package, production dependencies only, started in HTTP and stdio mode.
+
+# Node 20 (the CI runtime) is past end of life; 22 is a maintained LTS line that satisfies
+# "engines" (>=20.18.1). Override with --build-arg NODE_VERSION=<major>.
+ARG NODE_VERSION=22
+
+# ---- build: dev dependencies + TypeScript → dist/ ----
+FROM node:${NODE_VERSION}-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: "prepare" would run the build before the sources are copied.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY plugins ./plugins
+COPY tools ./tools
+RUN npx tsc -p tsconfig.json
+
+# ---- runtime: production dependencies + dist only, non-root ----
+FROM node:${NODE_VERSION}-slim AS runtime
+ENV NODE_ENV=production \
+    MCP_TRANSPORT=http \
+    HOST=0.0.0.0 \
+    PORT=8787
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: "prepare" (tsc) is a build step; TypeScript is not installed here.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/plugins ./dist/plugins
+COPY --from=build /app/dist/tools ./dist/tools
+# The official node images ship an unprivileged "node" user (uid 1000); nothing here needs root
+# and the application files stay owned by root, so the process cannot modify them.
+USER node
+EXPOSE 8787
+# Liveness via GET /health (no auth, no upstream call). Slim images have no curl: use node.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8787) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Arguments after the image name go to the CLI: e.g. `--sandbox`, `--help`, or `stdio` (with -i).
+ENTRYPOINT ["node", "dist/src/cli.js"]
