@@ -203,9 +203,22 @@ function findCall (store: SandboxStore, n: SandboxNumber, idOrExternal: string):
   return c
 }
 
+/** The documented call object, fields in the documented order (numberId and callback data stay internal). */
 function callView (c: Call, withSdp: boolean) {
-  const { numberId: _n, sdpOffer, sdpAnswer, bizOpaqueCallbackData: _b, ...rest } = c
-  return withSdp ? { ...rest, sdpOffer, sdpAnswer } : rest
+  const view = {
+    id: c.id,
+    externalCallId: c.externalCallId,
+    direction: c.direction,
+    status: c.status,
+    peerNumber: c.peerNumber,
+    durationSeconds: c.durationSeconds,
+    startedAt: c.startedAt,
+    connectedAt: c.connectedAt,
+    endedAt: c.endedAt,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt
+  }
+  return withSdp ? { ...view, sdpOffer: c.sdpOffer, sdpAnswer: c.sdpAnswer } : view
 }
 
 function notActive (c: Call): SandboxError {
