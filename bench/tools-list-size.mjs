@@ -9,13 +9,14 @@ const size = (filter) => {
   return { tools: list.tools.length, bytes: Buffer.byteLength(JSON.stringify(list)) }
 }
 const rows = [
-  ['full (default: all toolsets)', size({})],
+  ['default: all 56 tools', size({})],
+  ['all 56 tools + output schemas (PILOT_STATUS_OUTPUT_SCHEMAS=true)', size({ outputSchemas: true })],
   ['read-only', size({ readOnly: true })],
   ...TOOLSETS.map((ts) => [`toolset ${ts}`, size({ toolsets: [ts] })])
 ]
 console.log('| configuration | tools | bytes |')
 console.log('|---|---:|---:|')
 for (const [name, r] of rows) console.log(`| ${name} | ${r.tools} | ${r.bytes} |`)
-const perTool = [...registry.all.values()].map((t) => [t.def.name, Buffer.byteLength(JSON.stringify(t.entry))]).sort((a, b) => b[1] - a[1])
+const perTool = [...registry.all.values()].map((t) => [t.def.name, Buffer.byteLength(JSON.stringify(t.leanEntry))]).sort((a, b) => b[1] - a[1])
 console.log(`\nlargest entries: ${perTool.slice(0, 5).map(([n, b]) => `${n} ${b}`).join(', ')}`)
-console.log(JSON.stringify({ bench: 'tools-list-size', full: size({}).bytes, default: size({}).bytes, readOnly: size({ readOnly: true }).bytes, limit: 40960 }))
+console.log(JSON.stringify({ bench: 'tools-list-size', default: size({}).bytes, withOutputSchemas: size({ outputSchemas: true }).bytes, readOnly: size({ readOnly: true }).bytes, limit: 40960 }))

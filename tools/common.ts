@@ -1,10 +1,10 @@
 // Schema pieces shared by several toolsets, so descriptions are written once and tools/list stays small.
 import { Type, type TProperties, type SchemaOptions } from '@sinclair/typebox'
 
-export const Page = Type.Optional(Type.Integer({ minimum: 1, description: 'Page number, from 1 (default 1).' }))
-export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Items per page, 1-100 (default 30).' }))
-export const StartDate = Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 lower bound, e.g. 2026-06-01T00:00:00Z.' }))
-export const EndDate = Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 upper bound; not before startDate.' }))
+export const Page = Type.Optional(Type.Integer({ minimum: 1, description: 'From 1 (default 1).' }))
+export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 30.' }))
+export const StartDate = Type.Optional(Type.String({ format: 'date-time', description: 'From, e.g. 2026-06-01T00:00:00Z.' }))
+export const EndDate = Type.Optional(Type.String({ format: 'date-time', description: 'Until (ISO 8601).' }))
 
 /** page + pageSize arguments. */
 export const paging = { page: Page, pageSize: PageSize }

@@ -9,7 +9,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'conversations_list',
     title: 'List conversations',
-    description: 'The number\'s chats (DIRECT, GROUP, NEWSLETTER), latest first, with unreadCount and last message preview. A contact\'s from (E.164) or userId (BSUID, username-only contacts) works as messages_send destinationNumber. Dates filter lastMessageAt.',
+    description: 'The number\'s chats (DIRECT, GROUP, NEWSLETTER), latest first, with unreadCount and last message. A contact\'s from (E.164) or userId (BSUID) is a messages_send destinationNumber. Dates filter lastMessageAt.',
     toolset: 'conversations',
     scope: 'number',
     annotations: hints('RI'),

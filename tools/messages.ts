@@ -83,7 +83,7 @@ export const tools: AnyTool[] = [
   defineTool({
     name: 'message_get',
     title: 'Get message status',
-    description: 'Status of one message (QUEUED → SENT → DELIVERED → READ, or FAILED with errorMessage, or CANCELED) and its timestamps. messageId: id or correlationId from messages_send, or externalMessageId (wamid) from messages_history.',
+    description: 'Status of one message (QUEUED → SENT → DELIVERED → READ, FAILED with errorMessage, CANCELED) and timestamps. messageId: id or correlationId from messages_send, or wamid from messages_history.',
     toolset: 'messages',
     scope: 'number',
     annotations: hints('RI'),

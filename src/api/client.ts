@@ -1,7 +1,7 @@
 // The Pilot Status /v1 HTTP client: one keep-alive pool, a deadline per call, bounded retries
 // for reads only, and every failure mapped to a typed error (ApiError / UpstreamUnavailableError).
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici'
-import { ApiError, UpstreamUnavailableError } from './errors.js'
+import type { Dispatcher } from 'undici'
+import { ApiError, InvalidPathSegmentError, InvalidRequestError, UpstreamUnavailableError, type UnavailableReason } from './errors.js'
 import { credentialHeaders, type Credentials } from './credentials.js'
 import { USER_AGENT } from '../meta.js'
 
@@ -46,7 +46,23 @@ export interface ApiResponse<T = unknown> {
   headers: Record<string, string | string[] | undefined>
 }
 
+// undici is loaded on the first call, not at import: the stdio start-up path (spawn → first
+// tools/list) never needs it, and it is a large module graph.
+type Undici = typeof import('undici')
+let undici: Undici | undefined
+let undiciLoading: Promise<Undici> | undefined
+
+/** Loads undici once (callers that want it warm before the first call, e.g. the HTTP server, await this). */
+export async function loadUndici (): Promise<Undici> {
+  if (undici) return undici
+  undiciLoading ??= import('undici').then((m) => { undici = m; return m })
+  return undiciLoading
+}
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+const RETRYABLE_REASONS = new Set<UnavailableReason>(['connection', 'interrupted', 'bad_response'])
+/** Transport errors that mean the request never reached the API (safe to say so, even for a send). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'CLIENT_CLOSED'])
 const MAX_RETRY_AFTER_MS = 10_000
 
 /**
@@ -55,14 +71,26 @@ const MAX_RETRY_AFTER_MS = 10_000
  */
 export function apiPath (strings: TemplateStringsArray, ...values: Array<string | number>): string {
   let out = strings[0]
-  for (let i = 0; i < values.length; i++) out += encodeSegment(String(values[i])) + strings[i + 1]
+  for (let i = 0; i < values.length; i++) {
+    const v = String(values[i])
+    // Encoding cannot protect these: URL parsing resolves '.'/'..' even as %2E%2E.
+    if (v === '' || v === '.' || v === '..') throw new InvalidPathSegmentError(v)
+    out += encodeSegment(v) + strings[i + 1]
+  }
   return out
 }
 
-/** encodeURIComponent, plus dots: `.` and `..` segments would otherwise be resolved away by URL normalisation. */
+/**
+ * encodeURIComponent, plus dots: `.` and `..` segments would otherwise be resolved away by URL
+ * normalisation. A lone UTF-16 surrogate (possible in JSON, not encodable) becomes U+FFFD.
+ */
 export function encodeSegment (value: string): string {
-  return encodeURIComponent(value).replace(/\./g, '%2E')
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\uFFFD')).replace(/\./g, '%2E')
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+/** What an HTTP header value may carry here: visible ASCII and inner spaces. */
+const HEADER_VALUE = /^[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?$/
 
 export class ApiClient {
   readonly baseUrl: string
@@ -70,8 +98,11 @@ export class ApiClient {
   private readonly maxResponseBytes: number
   private readonly readRetries: number
   private readonly retryBaseMs: number
-  private readonly dispatcher: Dispatcher
+  private readonly connections: number
+  /** The caller's dispatcher, or our own pool once the first call created it. */
+  private dispatcher: Dispatcher | undefined
   private readonly ownsDispatcher: boolean
+  private closed = false
 
   constructor (opts: ApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
@@ -79,13 +110,9 @@ export class ApiClient {
     this.maxResponseBytes = opts.maxResponseBytes ?? 25 * 1024 * 1024
     this.readRetries = opts.readRetries ?? 2
     this.retryBaseMs = opts.retryBaseMs ?? 200
+    this.connections = opts.connections ?? 128
     this.ownsDispatcher = opts.dispatcher === undefined
-    this.dispatcher = opts.dispatcher ?? new Agent({
-      connections: opts.connections ?? 128,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      pipelining: 1
-    })
+    this.dispatcher = opts.dispatcher
   }
 
   /** Performs one API call. GETs are retried on transient failures; nothing else ever is. */
@@ -103,8 +130,22 @@ export class ApiClient {
     }
   }
 
+  /** Closes the pool once in-flight requests have finished. */
   async close (): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close()
+    this.closed = true
+    if (this.ownsDispatcher && this.dispatcher) await this.dispatcher.close()
+  }
+
+  private pool (u: Undici): Dispatcher {
+    if (this.dispatcher) return this.dispatcher
+    if (this.closed) throw Object.assign(new Error('the API client is closed'), { code: 'CLIENT_CLOSED' })
+    this.dispatcher = new u.Agent({
+      connections: this.connections,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      pipelining: 1
+    })
+    return this.dispatcher
   }
 
   /** Milliseconds to wait before retrying, or undefined when the failure is not worth a retry. */
@@ -114,7 +155,7 @@ export class ApiClient {
       if (!RETRYABLE_STATUS.has(err.status)) return undefined
       if (err.retryAfterSeconds !== undefined) wait = Math.max(wait, err.retryAfterSeconds * 1000)
       if (wait > MAX_RETRY_AFTER_MS) return undefined
-    } else if (!(err instanceof UpstreamUnavailableError) || (err.reason !== 'connection' && err.reason !== 'bad_response')) {
+    } else if (!(err instanceof UpstreamUnavailableError) || !RETRYABLE_REASONS.has(err.reason)) {
       return undefined
     }
     // A retry that cannot finish before the deadline would only turn a clear error into a timeout.
@@ -129,7 +170,10 @@ export class ApiClient {
       accept: 'application/json',
       ...credentialHeaders(opts.credentials)
     }
-    if (opts.whatsappNumberId) headers['x-whatsapp-number-id'] = opts.whatsappNumberId
+    if (opts.whatsappNumberId) {
+      if (!HEADER_VALUE.test(opts.whatsappNumberId)) throw new InvalidRequestError('whatsappNumberId must be a number id from numbers_list (visible ASCII characters only)')
+      headers['x-whatsapp-number-id'] = opts.whatsappNumberId
+    }
     let body: string | undefined
     if (req.body !== undefined) {
       body = JSON.stringify(req.body)
@@ -140,12 +184,13 @@ export class ApiClient {
 
     let res: Dispatcher.ResponseData
     try {
-      res = await undiciRequest(this.baseUrl + req.path + buildQuery(req.query), {
+      const u = undici ?? await loadUndici()
+      res = await u.request(this.baseUrl + req.path + buildQuery(req.query), {
         method: req.method,
         headers,
         body,
         signal,
-        dispatcher: this.dispatcher
+        dispatcher: this.pool(u)
       })
     } catch (err) {
       throw mapTransportError(err, opts.signal, this.timeoutMs)
@@ -170,8 +215,32 @@ export class ApiClient {
       }
       return { status: res.statusCode, data: (parsed.kind === 'json' ? parsed.value : null) as T, headers: res.headers }
     }
-    throw toApiError(res.statusCode, parsed, res.headers['retry-after'])
+    throw withoutSecrets(toApiError(res.statusCode, parsed, res.headers['retry-after']), opts.credentials)
   }
+}
+
+/**
+ * An API error may echo the credential back ("invalid key ps_..."): it would reach the MCP
+ * client (who may be using the server's env key without knowing it) and the logs. Scrub it.
+ */
+function withoutSecrets (err: ApiError, c: Credentials): ApiError {
+  const secrets = [c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? c.key : undefined, c.kind === 'bearer' ? undefined : c.keyId]
+    .filter((s): s is string => typeof s === 'string' && s.length >= 4)
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === 'string') return secrets.reduce((out, s) => out.split(s).join('[redacted]'), v)
+    if (Array.isArray(v)) return v.map(scrub)
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [scrub(k), scrub(x)]))
+    return v
+  }
+  if (secrets.length === 0) return err
+  return new ApiError({
+    status: err.status,
+    message: scrub(err.message) as string,
+    code: scrub(err.code) as string | undefined,
+    details: scrub(err.details),
+    retryAfterSeconds: err.retryAfterSeconds,
+    body: scrub(err.body)
+  })
 }
 
 type ParsedBody = { kind: 'json', value: unknown } | { kind: 'empty' } | { kind: 'html' } | { kind: 'invalid', text: string }
@@ -260,8 +329,11 @@ function mapTransportError (err: unknown, callerSignal: AbortSignal | undefined,
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') {
     return timeoutError(timeoutMs)
   }
-  const code = e?.code ? ` (${e.code})` : ''
-  return new UpstreamUnavailableError('connection', `could not reach the Pilot Status API${code}`)
+  const code = e?.code ?? (e as { cause?: { code?: string } })?.cause?.code
+  const shown = code ? ` (${code})` : ''
+  if (code !== undefined && NOT_CONNECTED.has(code)) return new UpstreamUnavailableError('connection', `could not reach the Pilot Status API${shown}`)
+  // Reset or closed once connected: the request may have been received and acted on.
+  return new UpstreamUnavailableError('interrupted', `the connection to the Pilot Status API broke before it answered${shown}`)
 }
 
 function sleep (ms: number, signal?: AbortSignal): Promise<void> {

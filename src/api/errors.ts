@@ -22,7 +22,13 @@ export class ApiError extends Error {
   }
 }
 
-export type UnavailableReason = 'timeout' | 'connection' | 'aborted' | 'bad_response' | 'too_large'
+/**
+ * Why no usable answer came: `connection` — the API could not be reached at all (refused, DNS),
+ * so the request was certainly not received; `interrupted` — the connection broke after the
+ * request was sent (reset, closed), so the API may have acted on it; `timeout`, `aborted`
+ * (the MCP client went away), `bad_response` (unreadable 2xx), `too_large` (body over the limit).
+ */
+export type UnavailableReason = 'timeout' | 'connection' | 'interrupted' | 'aborted' | 'bad_response' | 'too_large'
 
 /** No usable answer came back: the API could not be reached, was too slow, or sent something unreadable. */
 export class UpstreamUnavailableError extends Error {
@@ -35,5 +41,26 @@ export class UpstreamUnavailableError extends Error {
     this.name = 'UpstreamUnavailableError'
     this.reason = reason
     this.status = status
+  }
+}
+
+/**
+ * A path parameter that no encoding can keep in its segment: WHATWG URL parsing (undici's)
+ * resolves `.` and `..` even when percent-encoded, and an empty one collapses the path.
+ */
+export class InvalidPathSegmentError extends Error {
+  readonly value: string
+  constructor (value: string) {
+    super(`${JSON.stringify(value)} is not a valid id`)
+    this.name = 'InvalidPathSegmentError'
+    this.value = value
+  }
+}
+
+/** The request could not be built from the tool's arguments (e.g. a header value with control characters); nothing was sent. */
+export class InvalidRequestError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'InvalidRequestError'
   }
 }

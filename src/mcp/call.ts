@@ -53,7 +53,7 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
       if (err.status === 401) env.onAuthRejected('invalid_token', err)
       else if (err.status === 403 && isScopeError(err)) env.onAuthRejected('insufficient_scope', err)
     }
-    const known = err instanceof Error && (err.name === 'ApiError' || err.name === 'UpstreamUnavailableError')
+    const known = err instanceof Error && ['ApiError', 'UpstreamUnavailableError', 'InvalidPathSegmentError'].includes(err.name)
     if (!known) env.log.error({ err, tool: def.name }, 'tool handler failed')
     return toolErrorFromException(err, def.name, !def.annotations.readOnlyHint && !def.annotations.idempotentHint)
   }

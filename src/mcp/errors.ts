@@ -1,6 +1,6 @@
 // One taxonomy for tool failures: an upstream error becomes an isError result a model can act
 // on — HTTP status, the API's code and message, and a hint for every code the API documents.
-import { ApiError, UpstreamUnavailableError } from '../api/errors.js'
+import { ApiError, InvalidPathSegmentError, InvalidRequestError, UpstreamUnavailableError } from '../api/errors.js'
 
 /** Hints for the API's documented error codes (pilot-status-api.md §3). */
 export const CODE_HINTS: Record<string, string> = {
@@ -73,6 +73,10 @@ export function toolErrorFromException (err: unknown, toolName: string, sideEffe
     lines.push(`Hint: ${outcomeUnknown ? unknownOutcomeHint : 'The Pilot Status API is unreachable or misbehaving; try again shortly.'}`)
     return errorResult(lines.join('\n'))
   }
+  if (err instanceof InvalidPathSegmentError) {
+    return errorResult(`Invalid arguments for ${toolName}: ${err.message} (an id cannot be empty, "." or ".."). The tool was not run.`)
+  }
+  if (err instanceof InvalidRequestError) return errorResult(`${toolName} failed: ${err.message}. Nothing was sent to Pilot Status.`)
   // A bug of ours: say so without leaking internals; the caller logs the error itself.
   return errorResult(`${toolName} failed with an internal error of the MCP server. Nothing more is known; it has been logged.`)
 }

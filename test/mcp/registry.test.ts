@@ -4,7 +4,7 @@ import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { registry, sandbox, product, mcpClient, rawPost, SANDBOX_KEYS } from '../helper.js'
 import { CATALOGUE } from '../fixtures/catalogue.js'
-import { NUMBER_ID_PARAM } from '../../src/mcp/registry.js'
+import { NUMBER_ID_PARAM, compact } from '../../src/mcp/registry.js'
 
 const SNAPSHOT = new URL('../snapshots/tools-list.json', import.meta.url)
 const hintLetters = (a: { readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean }) =>
@@ -51,6 +51,24 @@ t.test('tools/list matches the committed snapshot and stays under 40 KB', async 
   t.same(JSON.parse(committed), list, 'tools/list equals test/snapshots/tools-list.json (UPDATE_SNAPSHOTS=1 to regenerate)')
   const bytes = Buffer.byteLength(JSON.stringify(list))
   t.ok(bytes < 40 * 1024, `tools/list is ${bytes} bytes`)
+})
+
+t.test('the listed schemas are compact but carry the same choices; output schemas on request', async (t) => {
+  const lean = registry.view().listResult.tools
+  const full = registry.view({ outputSchemas: true }).listResult.tools
+  t.equal(lean.length, 56)
+  t.ok(lean.every((e) => e.outputSchema === undefined), 'default list has no output schemas')
+  t.ok(full.every((e) => (e.outputSchema as { type?: string } | undefined)?.type === 'object'), 'outputSchemas: true lists them all')
+  const send = lean.find((e) => e.name === 'messages_send')!.inputSchema as { properties: Record<string, Record<string, unknown>>, additionalProperties?: boolean }
+  t.same(send.properties.mediaType, { description: send.properties.mediaType.description, type: 'string', enum: ['image', 'video', 'document', 'audio'] }, 'a union of literals is listed as one enum')
+  t.equal(send.additionalProperties, undefined, 'not listed...')
+  const r = await (async () => {
+    const { callTool } = await import('../../src/mcp/call.js')
+    return callTool(registry.all.get('messages_send')!, { text: 'x', destinationNumber: '+5511999999999', colour: 'red' }, { api: undefined as never, credentials: { kind: 'apiKey', key: 'ps_x', source: 'header' }, signal: new AbortController().signal, log: { debug () {}, info () {}, warn () {}, error () {} } })
+  })()
+  t.equal(r.isError, true, '...but unknown arguments are still refused')
+  t.match(JSON.stringify(r.content), /colour/)
+  t.same(compact({ anyOf: [{ const: 1, type: 'number' }, { const: 'a', type: 'string' }] }), { anyOf: [{ const: 1, type: 'number' }, { const: 'a', type: 'string' }] }, 'mixed-type literal unions stay as they are')
 })
 
 t.test('views: toolsets, allow-list, read-only', async (t) => {
