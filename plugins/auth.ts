@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Credentials } from '../src/api/credentials.js'
+import type { TokenVerifier } from '../src/auth/verify.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,7 +26,12 @@ export interface AuthPluginOptions {
   resourceMetadataUrl: string
   /** OAuth scopes to name in challenges (RFC 6750 `scope`), when the authorization server uses them. */
   scopes?: string[]
+  /** Checks bearer tokens locally before they are forwarded (jwt / introspection modes). */
+  verifier?: TokenVerifier
 }
+
+/** Query parameters that would carry a token in the URL (RFC 6750 §2.3), which we refuse: URLs end up in logs. */
+const URL_TOKEN_PARAMS = ['access_token', 'token', 'api_key', 'apikey', 'x-api-key']
 
 export interface Challenge {
   status: 401 | 403
@@ -62,12 +68,30 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
 
   app.decorate('mcpAuthenticate', async (req: FastifyRequest, reply: FastifyReply) => {
     const h = req.headers
+    const query = req.query as Record<string, unknown> | undefined
+    const inUrl = query ? URL_TOKEN_PARAMS.find((p) => p in query) : undefined
+    if (inUrl !== undefined) {
+      app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: `Credentials are not accepted in the URL (${inUrl}): send the token in the Authorization header` })
+      return
+    }
     const authz = h.authorization
     if (authz !== undefined) {
       const m = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(String(authz))
       if (!m) {
         app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'The Authorization header must carry a Bearer token' })
         return
+      }
+      if (opts.verifier) {
+        const verdict = await opts.verifier.verify(m[1])
+        if (!verdict.ok) {
+          if (verdict.unavailable) {
+            req.log.error({ reason: verdict.reason }, 'token verification unavailable')
+            reply.code(503).header('retry-after', '5').send({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Token verification is temporarily unavailable; try again shortly' } })
+            return
+          }
+          app.mcpChallenge(reply, { status: 401, error: 'invalid_token', description: verdict.reason })
+          return
+        }
       }
       req.mcpCredentials = { kind: 'bearer', token: m[1], source: 'header' }
       return

@@ -197,7 +197,8 @@ function narrow (base: ViewFilter, req: FastifyRequest): ViewFilter {
   return {
     toolsets: ts ? (ts.filter((s) => valid.includes(s) && (!base.toolsets || base.toolsets.includes(s as Toolset))) as Toolset[]) : base.toolsets,
     tools: tools ? tools.filter((n) => !base.tools || base.tools.includes(n)) : base.tools,
-    readOnly: base.readOnly || ro === 'true' || ro === '1'
+    readOnly: base.readOnly || ro === 'true' || ro === '1',
+    outputSchemas: base.outputSchemas
   }
 }
 

@@ -2,13 +2,14 @@
 // standalone server (cli.ts) registers it at the root. It registers its parts explicitly, in
 // order: CORS → health → auth → protected-resource metadata → MCP route → one plugin per toolset.
 import type { FastifyPluginAsync } from 'fastify'
-import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/server'
 import { ApiClient } from './api/client.js'
 import type { Credentials } from './api/credentials.js'
 import corsPlugin from '../plugins/cors.js'
 import health from '../plugins/health.js'
 import auth from '../plugins/auth.js'
-import protectedResource from '../plugins/protected-resource.js'
+import protectedResource, { metadataUrlFor } from '../plugins/protected-resource.js'
+import authorizationServerRoutes from '../plugins/authorization-server.js'
+import { createTokenVerifier, type TokenVerifier, type VerificationMode } from './auth/verify.js'
 import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
 import { ALL_TOOLS } from '../tools/index.js'
@@ -48,10 +49,32 @@ export interface PilotStatusMcpOptions {
   tools?: string[]
   /** Expose and allow read-only tools only. */
   readOnly?: boolean
+  /** List each tool's output schema in tools/list (default false: smaller list; results carry structuredContent either way). */
+  outputSchemas?: boolean
   /** Tool definitions to serve (default: the full catalogue). */
   toolDefinitions?: readonly AnyTool[]
   /** Use this API client instead of creating one (shared pools, tests). */
   apiClient?: ApiClient
+  /** OAuth scopes announced in the metadata (`scopes_supported`) and named in 401 challenges. */
+  oauthScopes?: string[]
+  /**
+   * Check bearer tokens here before forwarding them: `off` (default: the API validates them),
+   * `jwt` (signature via the authorization server's JWKS, issuer, audience = resourceUrl, expiry)
+   * or `introspection` (RFC 7662, cached briefly).
+   */
+  tokenVerification?: VerificationMode
+  /** Expected JWT issuer. Default `authServerUrl`. */
+  jwtIssuer?: string
+  /** JWKS URL. Default: `jwks_uri` of the authorization server's metadata. */
+  jwksUrl?: string
+  /** RFC 7662 endpoint. Default: `introspection_endpoint` of the authorization server's metadata. */
+  introspectionUrl?: string
+  introspectionClientId?: string
+  introspectionClientSecret?: string
+  /** Serve `/.well-known/oauth-authorization-server`, `/authorize`, `/token`, `/register` on this origin, forwarded to the authorization server. */
+  authorizationServerRoutes?: boolean
+  /** Human name in the protected-resource metadata. */
+  resourceName?: string
 }
 
 interface Normalised {
@@ -68,7 +91,10 @@ interface Normalised {
   toolsets: Toolset[] | undefined
   tools: string[] | undefined
   readOnly: boolean
+  outputSchemas: boolean
   defs: readonly AnyTool[]
+  oauthScopes: string[] | undefined
+  verifier: TokenVerifier | undefined
 }
 
 /** Applies defaults and validates once, at registration: bad options throw here, not at the first request. */
@@ -122,8 +148,27 @@ function normalise (o: PilotStatusMcpOptions): Normalised {
     toolsets: o.toolsets,
     tools: o.tools,
     readOnly: o.readOnly ?? false,
-    defs
+    outputSchemas: o.outputSchemas ?? false,
+    defs,
+    oauthScopes: o.oauthScopes?.length ? o.oauthScopes : undefined,
+    verifier: undefined
   }
+}
+
+function buildVerifier (o: PilotStatusMcpOptions, n: Normalised): TokenVerifier | undefined {
+  const mode = o.tokenVerification ?? 'off'
+  if (mode === 'off') return undefined
+  if (mode !== 'jwt' && mode !== 'introspection') throw new Error(`pilot-status-mcp: option tokenVerification must be off, jwt or introspection (got ${JSON.stringify(mode)})`)
+  return createTokenVerifier({
+    mode,
+    authServerUrl: n.authServerUrl,
+    audience: n.resourceUrl,
+    issuer: o.jwtIssuer,
+    jwksUrl: o.jwksUrl,
+    introspectionUrl: o.introspectionUrl,
+    introspectionClientId: o.introspectionClientId,
+    introspectionClientSecret: o.introspectionClientSecret
+  })
 }
 
 const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, options) => {
@@ -137,13 +182,22 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   await app.register(health)
   await app.register(auth, {
     fallback: o.fallback,
-    resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(o.resourceUrl))
+    resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
+    scopes: o.oauthScopes,
+    verifier: buildVerifier(options, o)
   })
-  await app.register(protectedResource, { resource: o.resourceUrl, authorizationServers: [o.authServerUrl], mcpPath: o.mcpPath })
+  await app.register(protectedResource, {
+    resource: o.resourceUrl,
+    authorizationServers: [o.authServerUrl],
+    mcpPath: o.mcpPath,
+    scopes: o.oauthScopes,
+    resourceName: options.resourceName
+  })
+  if (options.authorizationServerRoutes) await app.register(authorizationServerRoutes, { authServerUrl: o.authServerUrl })
   await app.register(mcpRoute, {
     path: o.mcpPath,
     api,
-    filter: { toolsets: o.toolsets, tools: o.tools, readOnly: o.readOnly },
+    filter: { toolsets: o.toolsets, tools: o.tools, readOnly: o.readOnly, outputSchemas: o.outputSchemas },
     bodyLimit: o.bodyLimitBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     allowedHosts: o.allowedHosts,

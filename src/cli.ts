@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The package's bin: `pilot-status-mcp [stdio|http] [--sandbox]`. Reads the configuration,
 // optionally starts the embedded sandbox, and hands over to the stdio or HTTP entry. Each entry
-// is imported only when chosen, so stdio start-up loads nothing it does not use.
+// is imported only when chosen, so stdio start-up loads nothing it does not use (stdio without
+// the sandbox loads the single-file bundle dist/src/stdio.bundle.mjs when the build made one).
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from 'pino'
 import { ConfigError, ENV_DOC, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './meta.js'
-import type { Credentials } from './api/credentials.js'
 
 const HELP = `pilot-status-mcp ${PACKAGE_VERSION} — MCP server for the Pilot Status WhatsApp API
 
@@ -56,10 +59,44 @@ function parseArgs (argv: string[]): Args {
   return out
 }
 
-function envCredentials (config: Config): Credentials | undefined {
-  if (config.apiKey) return config.apiKeyId ? { kind: 'apiKey', key: config.apiKey, keyId: config.apiKeyId, source: 'env' } : { kind: 'apiKey', key: config.apiKey, source: 'env' }
-  if (config.apiKeyId) return { kind: 'apiKeyId', keyId: config.apiKeyId, source: 'env' }
-  return undefined
+/** The stdio entry: the esbuild bundle built next to this file when present (one file to load: a faster cold start), else the module itself. */
+async function stdioEntry (): Promise<typeof import('./stdio.js')> {
+  const bundle = new URL('./stdio.bundle.mjs', import.meta.url)
+  if (existsSync(fileURLToPath(bundle))) return await import(bundle.href) as typeof import('./stdio.js')
+  return await import('./stdio.js')
+}
+
+async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address()
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
+    })
+  })
+}
+
+/** Starts the embedded sandbox and points the configuration at it. */
+async function withSandbox (config: Config, logger: Logger): Promise<{ config: Config, close: () => Promise<void> }> {
+  const { startSandbox } = await import('./sandbox/server.js')
+  const { SANDBOX_KEYS } = await import('./sandbox/core.js')
+  const sb = await startSandbox()
+  config = { ...config, apiUrl: sb.url }
+  // The sandbox is also the OAuth authorization server, and OAuth clients check that the
+  // metadata's resource is the URL they connect to: both default to local URLs here.
+  if (!config.explicit.authServerUrl) config = { ...config, authServerUrl: sb.url }
+  if (config.transport === 'http' && !config.explicit.resourceUrl) {
+    const port = config.port === 0 ? await freePort() : config.port
+    const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host
+    config = { ...config, port, resourceUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp` }
+  }
+  if (config.transport === 'stdio' && !config.apiKey && !config.apiKeyId) config = { ...config, apiKey: SANDBOX_KEYS.number }
+  process.stderr.write(`[pilot-status-mcp] sandbox: simulated Pilot Status API at ${sb.url} (offline, demo data, resets on restart)\n` +
+    `[pilot-status-mcp] sandbox keys: number ${SANDBOX_KEYS.number}  tenant ${SANDBOX_KEYS.tenant}  meta ${SANDBOX_KEYS.meta}  offline ${SANDBOX_KEYS.offline}\n`)
+  logger.debug({ url: sb.url }, 'sandbox started')
+  return { config, close: () => sb.close() }
 }
 
 async function main (): Promise<void> {
@@ -67,59 +104,46 @@ async function main (): Promise<void> {
   if (args.help) { process.stdout.write(HELP); return }
   if (args.version) { process.stdout.write(`${PACKAGE_VERSION}\n`); return }
 
+  // Only the mode is needed here; each entry reads and validates the whole configuration.
+  const early = loadConfig(process.env, args.overrides)
+  if (early.transport === 'stdio') {
+    const entry = early.sandbox ? await import('./stdio.js') : await stdioEntry()
+    await entry.stdioMain({ overrides: args.overrides, prepare: early.sandbox ? withSandbox : undefined })
+    return
+  }
+
   const { ALL_TOOLS } = await import('../tools/index.js')
   let config = loadConfig(process.env, args.overrides, new Set(ALL_TOOLS.map((t) => t.name)))
   const { createLogger } = await import('./logger.js')
   const logger = createLogger(config.logLevel)
-
   const closers: Array<() => Promise<void>> = []
   if (config.sandbox) {
-    const { startSandbox } = await import('./sandbox/server.js')
-    const { SANDBOX_KEYS } = await import('./sandbox/core.js')
-    const sb = await startSandbox()
-    closers.push(() => sb.close())
-    config = { ...config, apiUrl: sb.url }
-    if (config.transport === 'stdio' && !config.apiKey && !config.apiKeyId) config = { ...config, apiKey: SANDBOX_KEYS.number }
-    process.stderr.write(`[pilot-status-mcp] sandbox: simulated Pilot Status API at ${sb.url} (offline, demo data, resets on restart)\n` +
-      `[pilot-status-mcp] sandbox keys: number ${SANDBOX_KEYS.number}  tenant ${SANDBOX_KEYS.tenant}  meta ${SANDBOX_KEYS.meta}  offline ${SANDBOX_KEYS.offline}\n`)
+    const sb = await withSandbox(config, logger)
+    config = sb.config
+    closers.push(sb.close)
   }
-
-  const shutdown = async (code: number) => {
-    const force = setTimeout(() => process.exit(code), 10_000)
-    force.unref()
-    for (const c of closers.reverse()) await c().catch((err) => logger.error({ err }, 'shutdown step failed'))
-    process.exit(code)
+  const { runHttp } = await import('./http.js')
+  const app = await runHttp(config, logger)
+  closers.unshift(() => app.close())
+  // SIGTERM/SIGINT: stop accepting connections, let in-flight calls finish (up to the grace
+  // period), then exit 0; past the grace period, exit 1.
+  const { default: closeWithGrace } = await import('close-with-grace')
+  closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'fatal error, shutting down')
+    else logger.info({ signal }, 'shutting down: finishing in-flight requests')
+    for (const c of closers) await c().catch((e: unknown) => logger.error({ err: e }, 'shutdown step failed'))
+  })
+  const a = app.server.address()
+  const where = typeof a === 'object' && a ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${a.port}` : String(a)
+  process.stderr.write(`[pilot-status-mcp] HTTP MCP endpoint: ${where}/mcp  (health: ${where}/health)\n`)
+  if (config.sandbox) {
+    process.stderr.write(`[pilot-status-mcp] try: curl -s ${where}/mcp -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -H 'x-api-key: ps_sandbox_demo_number' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'\n`)
   }
-  process.once('SIGINT', () => { shutdown(0).catch(() => process.exit(1)) })
-  process.once('SIGTERM', () => { shutdown(0).catch(() => process.exit(1)) })
-
-  if (config.transport === 'http') {
-    const { runHttp } = await import('./http.js')
-    const app = await runHttp(config, logger)
-    closers.unshift(() => app.close())
-    const a = app.server.address()
-    const where = typeof a === 'object' && a ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${a.port}` : String(a)
-    process.stderr.write(`[pilot-status-mcp] HTTP MCP endpoint: ${where}/mcp  (health: ${where}/health)\n`)
-    if (config.sandbox) {
-      process.stderr.write(`[pilot-status-mcp] try: curl -s ${where}/mcp -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -H 'x-api-key: ps_sandbox_demo_number' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'\n`)
-    }
-    return
-  }
-
-  const credentials = envCredentials(config)
-  if (!credentials) {
-    throw new ConfigError(['stdio mode needs PILOT_STATUS_API_KEY (a ps_... key from the Pilot Status dashboard), or --sandbox to try it offline'])
-  }
-  const { runStdio } = await import('./stdio.js')
-  const handle = runStdio(config, credentials, logger)
-  closers.unshift(() => handle.close())
-  // The client closing our stdin ends the session: exit promptly and cleanly.
-  process.stdin.once('end', () => { shutdown(0).catch(() => process.exit(1)) })
-  process.stdin.once('close', () => { shutdown(0).catch(() => process.exit(1)) })
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  // By name: the stdio bundle carries its own copy of the class.
+  if (err instanceof ConfigError || (err as Error)?.name === 'ConfigError') {
     process.stderr.write(`pilot-status-mcp: ${err.message}\n`)
   } else {
     process.stderr.write(`pilot-status-mcp: failed to start: ${err instanceof Error ? err.message : String(err)}\n`)

@@ -21,6 +21,8 @@ export interface Config {
   requestTimeoutMs: number
   /** Largest accepted MCP request body. */
   bodyLimitBytes: number
+  /** On SIGTERM/SIGINT: how long in-flight calls may take to finish before the process exits anyway. */
+  shutdownGraceMs: number
   /** Hostnames accepted in Host (besides loopback and MCP_RESOURCE_URL's); `*` accepts any. */
   allowedHosts: string[]
   /** Origins accepted in Origin (besides loopback and MCP_RESOURCE_URL's); `*` accepts any. */
@@ -30,8 +32,23 @@ export interface Config {
   toolsets: Toolset[] | undefined
   tools: string[] | undefined
   readOnly: boolean
+  /** List output schemas in tools/list. */
+  outputSchemas: boolean
   /** Run against the embedded sandbox instead of the real API. */
   sandbox: boolean
+  /** Whether MCP_RESOURCE_URL / PILOT_STATUS_AUTH_SERVER_URL were given (sandbox mode derives local ones otherwise). */
+  explicit: { resourceUrl: boolean, authServerUrl: boolean }
+  oauth: {
+    scopes: string[] | undefined
+    verification: 'off' | 'jwt' | 'introspection'
+    jwtIssuer: string | undefined
+    jwksUrl: string | undefined
+    introspectionUrl: string | undefined
+    introspectionClientId: string | undefined
+    introspectionClientSecret: string | undefined
+    /** Serve /authorize, /token, /register and the AS metadata on this origin. */
+    authServerRoutes: boolean
+  }
 }
 
 /** Every variable, its default and meaning: printed by --help and kept in step with the README. */
@@ -48,13 +65,23 @@ export const ENV_DOC: Array<[name: string, dflt: string, what: string]> = [
   ['PILOT_STATUS_TIMEOUT_MS', '30000', 'Deadline for a tool\'s upstream calls (retries included).'],
   ['MCP_REQUEST_TIMEOUT_MS', '60000', 'Deadline for one MCP HTTP request.'],
   ['MCP_BODY_LIMIT_BYTES', '1048576', 'Largest MCP request body; larger gets 413.'],
+  ['MCP_SHUTDOWN_GRACE_MS', '10000', 'On SIGTERM/SIGINT: stop accepting, let in-flight calls finish for up to this long, then exit.'],
   ['MCP_ALLOWED_HOSTS', '-', 'Comma list of extra Host names accepted (loopback and MCP_RESOURCE_URL\'s host always are); * for any.'],
   ['MCP_ALLOWED_ORIGINS', '-', 'Comma list of extra browser Origins accepted (loopback and MCP_RESOURCE_URL\'s always are); * for any.'],
   ['MCP_HTTP_ENV_KEY_FALLBACK', 'true', 'HTTP: serve credential-less requests with PILOT_STATUS_API_KEY (false → always 401).'],
   ['PILOT_STATUS_TOOLSETS', 'all', `Comma list of toolsets to expose: ${TOOLSETS.join(', ')}.`],
   ['PILOT_STATUS_TOOLS', 'all', 'Comma list of tool names to expose (allow-list).'],
   ['PILOT_STATUS_READ_ONLY', 'false', 'true: expose and allow only read-only tools.'],
-  ['PILOT_STATUS_SANDBOX', 'false', 'true: run against the embedded offline sandbox (same as --sandbox).']
+  ['PILOT_STATUS_OUTPUT_SCHEMAS', 'false', 'true: list every tool\'s output schema in tools/list (+10 KB; for clients that validate structured results).'],
+  ['PILOT_STATUS_SANDBOX', 'false', 'true: run against the embedded offline sandbox (same as --sandbox).'],
+  ['MCP_OAUTH_SCOPES', '-', 'Comma list of OAuth scopes announced in the metadata and named in 401 challenges.'],
+  ['MCP_TOKEN_VERIFICATION', 'off', 'off (forward bearer tokens; the API validates them), jwt (verify signature, issuer, audience, expiry here) or introspection (RFC 7662).'],
+  ['MCP_JWT_ISSUER', 'auth server URL', 'jwt mode: expected iss.'],
+  ['MCP_JWKS_URL', 'from AS metadata', 'jwt mode: JWKS URL (default: jwks_uri of the authorization server metadata).'],
+  ['MCP_INTROSPECTION_URL', 'from AS metadata', 'introspection mode: RFC 7662 endpoint.'],
+  ['MCP_INTROSPECTION_CLIENT_ID', '-', 'introspection mode: client id for HTTP Basic auth at the endpoint.'],
+  ['MCP_INTROSPECTION_CLIENT_SECRET', '-', 'introspection mode: client secret (secret).'],
+  ['MCP_AUTH_SERVER_ROUTES', 'false', 'true: serve /.well-known/oauth-authorization-server, /authorize, /token and /register on this origin, forwarded to the authorization server.']
 ]
 
 export class ConfigError extends Error {
@@ -149,6 +176,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Con
     tools = tl
   }
 
+  const verification = (str('MCP_TOKEN_VERIFICATION') ?? 'off').toLowerCase()
+  if (!['off', 'jwt', 'introspection'].includes(verification)) problems.push(`MCP_TOKEN_VERIFICATION must be off, jwt or introspection (got ${JSON.stringify(verification)})`)
+
   const config: Config = {
     apiUrl: url('PILOT_STATUS_API_URL', 'https://pilotstatuss.com'),
     apiKey,
@@ -162,13 +192,26 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Con
     upstreamTimeoutMs: int('PILOT_STATUS_TIMEOUT_MS', 30_000, 100, 600_000),
     requestTimeoutMs: int('MCP_REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
     bodyLimitBytes: int('MCP_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    shutdownGraceMs: int('MCP_SHUTDOWN_GRACE_MS', 10_000, 100, 3_600_000),
     allowedHosts: list('MCP_ALLOWED_HOSTS') ?? [],
     allowedOrigins: list('MCP_ALLOWED_ORIGINS') ?? [],
     httpEnvKeyFallback: bool('MCP_HTTP_ENV_KEY_FALLBACK', true),
     toolsets,
     tools,
     readOnly: bool('PILOT_STATUS_READ_ONLY', false),
-    sandbox: overrides.sandbox ?? bool('PILOT_STATUS_SANDBOX', false)
+    outputSchemas: bool('PILOT_STATUS_OUTPUT_SCHEMAS', false),
+    sandbox: overrides.sandbox ?? bool('PILOT_STATUS_SANDBOX', false),
+    explicit: { resourceUrl: str('MCP_RESOURCE_URL') !== undefined, authServerUrl: str('PILOT_STATUS_AUTH_SERVER_URL') !== undefined },
+    oauth: {
+      scopes: list('MCP_OAUTH_SCOPES'),
+      verification: verification as Config['oauth']['verification'],
+      jwtIssuer: str('MCP_JWT_ISSUER'),
+      jwksUrl: str('MCP_JWKS_URL') !== undefined ? url('MCP_JWKS_URL', '') : undefined,
+      introspectionUrl: str('MCP_INTROSPECTION_URL') !== undefined ? url('MCP_INTROSPECTION_URL', '') : undefined,
+      introspectionClientId: str('MCP_INTROSPECTION_CLIENT_ID'),
+      introspectionClientSecret: str('MCP_INTROSPECTION_CLIENT_SECRET'),
+      authServerRoutes: bool('MCP_AUTH_SERVER_ROUTES', false)
+    }
   }
   if (problems.length) throw new ConfigError(problems)
   return config

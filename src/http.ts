@@ -4,8 +4,12 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import pilotStatusMcp from './app.js'
 import { isLoopbackHost } from '../plugins/origin-guard.js'
+import { loadUndici } from './api/client.js'
 
 export async function buildHttpServer (config: Config, logger: Logger): Promise<FastifyInstance> {
+  // The API client loads undici on first use (stdio start-up never needs it); a server loads it
+  // now so the first tool call does not pay for it.
+  await loadUndici()
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
@@ -28,7 +32,16 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     allowedOrigins: config.allowedOrigins,
     toolsets: config.toolsets,
     tools: config.tools,
-    readOnly: config.readOnly
+    readOnly: config.readOnly,
+    outputSchemas: config.outputSchemas,
+    oauthScopes: config.oauth.scopes,
+    tokenVerification: config.oauth.verification,
+    jwtIssuer: config.oauth.jwtIssuer,
+    jwksUrl: config.oauth.jwksUrl,
+    introspectionUrl: config.oauth.introspectionUrl,
+    introspectionClientId: config.oauth.introspectionClientId,
+    introspectionClientSecret: config.oauth.introspectionClientSecret,
+    authorizationServerRoutes: config.oauth.authServerRoutes
   })
   return app
 }

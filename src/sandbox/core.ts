@@ -186,7 +186,7 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves bearer tokens; the authorization-server part of the sandbox sets it (issue 4). */
+/** Resolves bearer tokens; set by the sandbox's authorization server (oauth.ts). */
 export type BearerResolver = (token: string) => Caller | undefined
 
 /** A template is sendable when local (Pilot Status) or approved by Meta. */
@@ -350,7 +350,9 @@ export function numberScope (store: SandboxStore, req: FastifyRequest): SandboxN
   const c = caller(req)
   if (c.scope === 'number' && c.boundNumberId) return store.numberOrThrow(c.boundNumberId, c.tenantId)
   const header = req.headers['x-whatsapp-number-id']
-  const picked = typeof header === 'string' && header !== '' ? header : undefined
+  let picked = typeof header === 'string' && header !== '' ? header : undefined
+  // A grant for exactly one number needs no header: there is nothing to choose.
+  if (!picked && c.grantNumbers?.length === 1) picked = c.grantNumbers[0]
   if (!picked) {
     if (c.via === 'bearer') throw new SandboxError(400, 'NUMBER_REQUIRED', 'This endpoint acts on one number: send the x-whatsapp-number-id header')
     throw new SandboxError(403, 'TENANT_SCOPE_NOT_ALLOWED', 'A tenant-scoped key cannot call a per-number endpoint without selecting a number')

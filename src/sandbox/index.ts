@@ -9,6 +9,7 @@ import groups from './groups.js'
 import calls from './calls.js'
 import webhooks from './webhooks.js'
 import account from './account.js'
+import { oauthRoutes } from './oauth.js'
 
 /** One domain's routes; registered with full `/v1/...` paths on the sandbox's encapsulated instance. */
 export type SandboxDomain = (app: FastifyInstance, store: SandboxStore) => void
@@ -26,7 +27,7 @@ declare module 'fastify' {
   }
 }
 
-/** Routes without credentials (public remote-pairing pages, the OAuth endpoints of issue 4). */
+/** /v1 routes without credentials (public remote-pairing pages); the OAuth routes are outside /v1. */
 const PUBLIC_PREFIXES = ['/v1/remote-pairing/']
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (app, opts) => {
@@ -55,6 +56,8 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (ap
   })
 
   for (const register of DOMAINS) register(app, store)
+  // The authorization server lives in its own context: form bodies and RFC 6749 error bodies.
+  await app.register(oauthRoutes, { store })
 }
 
 export { SandboxStore, SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from './core.js'

@@ -22,9 +22,15 @@ t.test('the product serves under its prefix', async (t) => {
   const list = await rawPost(`${base}/ps/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'x-api-key': SANDBOX_KEYS.number })
   t.equal(list.status, 200)
   t.ok(list.json.result.tools.length > 0)
-  const meta = await fetch(`${base}/ps/.well-known/oauth-protected-resource`)
+  // RFC 9728 locations are at the host root, whatever the prefix: the resource's own (root, as
+  // https://mcp.pilotstatuss.com has no path) and the MCP endpoint's path-inserted one.
+  const meta = await fetch(`${base}/.well-known/oauth-protected-resource`)
   t.equal(meta.status, 200)
   t.equal((await meta.json()).resource, 'https://mcp.pilotstatuss.com')
+  const suffixed = await fetch(`${base}/.well-known/oauth-protected-resource/ps/mcp`)
+  t.equal(suffixed.status, 200)
+  t.equal((await suffixed.json()).resource, 'https://mcp.pilotstatuss.com/ps/mcp')
+  t.equal((await fetch(`${base}/ps/.well-known/oauth-protected-resource`)).status, 404, 'not under the prefix')
   const health = await fetch(`${base}/ps/health`)
   t.equal((await health.json()).status, 'ok')
 })

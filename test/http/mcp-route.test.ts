@@ -15,12 +15,16 @@ t.test('no credentials: 401 with an RFC 9728 challenge and no upstream call', as
   t.equal(res.json.error.code, -32001)
   t.equal(sb.requests.length, 0, 'nothing went upstream')
   const meta = await fetch(`${p.url}/.well-known/oauth-protected-resource`)
-  t.same(await meta.json(), {
+  const expected = {
     resource: 'https://mcp.pilotstatuss.com',
     authorization_servers: ['https://pilotstatuss.com'],
     bearer_methods_supported: ['header'],
-    resource_name: 'Pilot Status MCP server'
-  })
+    resource_name: 'Pilot Status MCP server',
+    resource_documentation: 'https://github.com/pilot-status/mcp-server#readme'
+  }
+  t.same(await meta.json(), expected)
+  const suffixed = await fetch(`${p.url}/.well-known/oauth-protected-resource/mcp`)
+  t.same(await suffixed.json(), { ...expected, resource: 'https://mcp.pilotstatuss.com/mcp' }, 'the path-inserted location names the identifier it is derived from')
 })
 
 t.test('a malformed Authorization header is a 401 invalid_request, not a fallback to other credentials', async (t) => {
