@@ -91,3 +91,8 @@ t.test('meta constants match package.json', async (t) => {
   t.equal(PACKAGE_VERSION, pkg.version)
   t.equal(pkg.bin['pilot-status-mcp'], 'dist/src/cli.js')
 })
+
+t.test('the README documents every environment variable --help prints', async (t) => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  for (const [name] of ENV_DOC) t.ok(readme.includes(`\`${name}\``), `${name} is in the README`)
+})
