@@ -2,13 +2,8 @@
 // send rules (modes, destinations, scheduling), the message lifecycle on a controlled clock,
 // cancellation, history, and every error code the sandbox documents for these endpoints.
 import t from 'tap'
-import { FormatRegistry } from '@sinclair/typebox'
 import { sandbox, invoke, okResult, errorText, SANDBOX_KEYS } from '../helper.js'
 import { UNTRUSTED_NOTICE } from '../../src/mcp/call.js'
-
-// Nothing in src registers TypeBox's date-time format yet, so every startDate/endDate argument
-// would fail validation as "Unknown format" (reported to the lead). Harmless once src does it.
-if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(v) && !Number.isNaN(Date.parse(v)))
 
 const SEND = { method: 'POST', path: '/v1/messages/send', query: {} }
 const HOUR = 3_600_000
