@@ -21,11 +21,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: "prepare" would run the build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
-COPY src ./src
-COPY plugins ./plugins
-COPY tools ./tools
-RUN npx tsc -p tsconfig.json
+# .dockerignore keeps tests, bench, examples, local dist/ and .env files out of the context.
+COPY . .
+RUN npm run build
 
 # ---- runtime: production dependencies + dist only, non-root ----
 FROM node:${NODE_VERSION}-slim AS runtime
@@ -38,9 +36,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: "prepare" (tsc) is a build step; TypeScript is not installed here.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
-COPY --from=build /app/dist/src ./dist/src
-COPY --from=build /app/dist/plugins ./dist/plugins
-COPY --from=build /app/dist/tools ./dist/tools
+COPY --from=build /app/dist ./dist
 # The official node images ship an unprivileged "node" user (uid 1000); nothing here needs root
 # and the application files stay owned by root, so the process cannot modify them.
 USER node

@@ -1,0 +1,32 @@
+// An existing Fastify backend that mounts the Pilot Status MCP server under /pilot, next to
+// its own routes. Run it from the repository (it imports the package by name, which resolves to
+// the built dist/ through package.json "exports"; in your app, `npm install @pilot-status/mcp-server`):
+//
+//   npm run build
+//   npx tsx examples/embed/server.ts        # or, on Node >= 22.18: node examples/embed/server.ts
+//
+// Offline: start the sandbox with `npm start -- http --sandbox`, then run this with
+// PILOT_STATUS_API_URL set to the "simulated Pilot Status API at http://127.0.0.1:…" it prints.
+// Clients call POST http://127.0.0.1:3000/pilot/mcp with `x-api-key: ps_…` (a demo key on the
+// sandbox); test/release/embed-example.test.ts does exactly that.
+import Fastify from 'fastify'
+import pilotStatusMcp from '@pilot-status/mcp-server'
+
+const app = Fastify({ logger: true })
+
+// The host's own routes: the plugin adds no auth, CORS, error handler or JSON parser to them.
+app.get('/hello', async () => ({ hello: 'from the host app' }))
+
+await app.register(pilotStatusMcp, {
+  // → POST /pilot/mcp, GET /pilot/health, GET /pilot/.well-known/oauth-protected-resource
+  prefix: '/pilot',
+  apiUrl: process.env.PILOT_STATUS_API_URL ?? 'https://pilotstatuss.com',
+  // Your public URL for this endpoint (the OAuth resource; its host is accepted in Host headers).
+  resourceUrl: process.env.MCP_RESOURCE_URL,
+  // Expose a subset; each request may narrow it further with x-mcp-toolsets / x-mcp-readonly.
+  toolsets: ['messages', 'conversations', 'templates'],
+  readOnly: process.env.PILOT_STATUS_READ_ONLY === 'true'
+  // No env-key fallback when embedded: every MCP request brings its own x-api-key or OAuth token.
+})
+
+await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' })

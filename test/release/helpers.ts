@@ -1,0 +1,87 @@
+// Child-process helpers for the release tests: start the built CLI (or an installed copy) in
+// HTTP mode on a free loopback port, run a command to completion, and always stop what was
+// started when the test ends (by the child's own pid, never by name).
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
+/** A minimal environment, so nothing from the developer's shell (keys, LOG_LEVEL …) leaks in. */
+export const baseEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
+
+/** Stops a child: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export async function stop (child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await exited
+  clearTimeout(timer)
+}
+
+export interface RunningHttp {
+  /** The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp */
+  mcp: string
+  /** http://127.0.0.1:PORT */
+  base: string
+  child: ChildProcess
+  stderr: () => string
+  stdout: () => string
+}
+
+/**
+ * Starts `node <cli> http --sandbox --port 0 --host 127.0.0.1` (or `node <cli> ...args`) and
+ * resolves when the CLI prints its endpoint on stderr. The child is stopped in t.teardown.
+ */
+export async function startHttp (t: Test, cli = CLI, opts: { env?: Record<string, string>, args?: string[], timeoutMs?: number } = {}): Promise<RunningHttp> {
+  const child = spawn(process.execPath, [cli, ...(opts.args ?? ['http', '--sandbox', '--port', '0', '--host', '127.0.0.1'])], {
+    env: { ...baseEnv, LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  t.teardown(() => stop(child))
+  let err = ''
+  let out = ''
+  child.stdout!.on('data', (d) => { out += d })
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the HTTP server did not start within ${opts.timeoutMs ?? 30_000} ms; stderr:\n${err}`)), opts.timeoutMs ?? 30_000)
+    child.stderr!.on('data', (d) => {
+      err += d
+      const m = /HTTP MCP endpoint: (http:\/\/127\.0\.0\.1:\d+)\/mcp/.exec(err)
+      if (m) { clearTimeout(timer); resolve(m[1]) }
+    })
+    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`the HTTP server exited (${code ?? signal}) before listening; stderr:\n${err}`)) })
+  })
+  return { mcp: `${base}/mcp`, base, child, stderr: () => err, stdout: () => out }
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for commands that need it before they start). */
+export async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RunResult { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+/** Runs a command to completion (killed after `timeoutMs`, and in t.teardown if still running). */
+export async function run (t: Test, command: string, args: string[], opts: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
+  const { timeoutMs = 60_000, ...spawnOpts } = opts
+  const child = spawn(command, args, { env: baseEnv, ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => stop(child))
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => { stdout += d })
+  child.stderr!.on('data', (d) => { stderr += d })
+  const timer = setTimeout(() => { stderr += `\n[killed after ${timeoutMs} ms]`; child.kill('SIGKILL') }, timeoutMs)
+  return await new Promise<RunResult>((resolve, reject) => {
+    child.once('error', (e) => { clearTimeout(timer); reject(e) })
+    child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }) })
+  })
+}
