@@ -1,0 +1,32 @@
+// Bundles the stdio entry (dist/src/stdio.js, built by tsc) into one ESM file,
+// dist/src/stdio.bundle.mjs, which the CLI loads for `stdio` without `--sandbox`: one file to
+// read and compile instead of hundreds, for a faster spawn → first tools/list. undici stays
+// external: the API client loads it on the first tool call, not at start-up.
+// Usage (part of `npm run build`): node scripts/bundle.mjs
+import { build } from 'esbuild'
+import { fileURLToPath } from 'node:url'
+
+const dist = fileURLToPath(new URL('../dist/src/', import.meta.url))
+const result = await build({
+  entryPoints: [`${dist}stdio.js`],
+  outfile: `${dist}stdio.bundle.mjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['undici'],
+  minify: true,
+  keepNames: false,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // CommonJS dependencies (pino, ajv) call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" }
+})
+const inputs = Object.keys(result.metafile.inputs)
+for (const forbidden of ['node_modules/fastify/', 'node_modules/qrcode/', 'node_modules/pino-pretty/', '/sandbox/', 'node_modules/undici/']) {
+  const hit = inputs.find((i) => i.includes(forbidden))
+  if (hit) throw new Error(`the stdio bundle must not contain ${forbidden} (pulled in: ${hit})`)
+}
+const bytes = Object.values(result.metafile.outputs)[0].bytes
+process.stdout.write(`stdio bundle: ${Math.round(bytes / 1024)} KiB from ${inputs.length} modules\n`)
