@@ -18,6 +18,14 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     return503OnClosing: true,
     forceCloseConnections: 'idle'
   })
+  // Graceful close: server.close() stops accepting and drops idle keep-alive connections once;
+  // a connection whose request was in flight turns idle only after its answer, and would then
+  // hold close() until its keep-alive timeout. Keep dropping idle connections until closed.
+  let sweeper: NodeJS.Timeout | undefined
+  app.addHook('preClose', async () => {
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 50).unref()
+  })
+  app.addHook('onClose', async () => clearInterval(sweeper))
   await app.register(pilotStatusMcp, {
     apiUrl: config.apiUrl,
     apiKey: config.apiKey,
@@ -49,8 +57,16 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
 export async function runHttp (config: Config, logger: Logger): Promise<FastifyInstance> {
   const app = await buildHttpServer(config, logger)
   if (config.httpEnvKeyFallback && config.apiKey && !isLoopbackHost(config.host)) {
-    logger.warn(`PILOT_STATUS_API_KEY is set and the server listens on ${config.host}: anyone who can reach port ${config.port} can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.`)
+    const warning = `PILOT_STATUS_API_KEY is set and the server listens on ${config.host}: anyone who can reach port ${config.port} can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.`
+    logger.warn(warning)
+    // Loud whatever LOG_LEVEL says: this is how a key gets exposed by accident.
+    process.stderr.write(`[pilot-status-mcp] WARNING: ${warning}\n`)
   }
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    await app.close().catch(() => {})
+    throw err
+  }
   return app
 }
