@@ -1,0 +1,58 @@
+// A short load test in the suite: 50 connections for 3 s mixing reads, sends, tools/list, ping
+// and the 2026-07-28 envelope against a zero-latency fake upstream. Every answer must be a 200
+// with the JSON-RPC result expected for its request (no errors, no timeouts, no isError), and the
+// upstream must have been reached over a few kept-alive connections, not one per call.
+// (bench/load.mjs is the long version: 200 clients for 60 s with RSS samples.)
+import t from 'tap'
+import { createRequire } from 'node:module'
+import { product } from '../helper.js'
+import { fakeUpstream } from '../faults/fake-upstream.js'
+
+interface AutocannonRequest { method?: string, path?: string, headers?: Record<string, string>, body?: string, onResponse?: (status: number, body: string) => void }
+interface AutocannonResult { requests: { total: number }, errors: number, timeouts: number, non2xx: number, '2xx': number }
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>
+
+const CONNECTIONS = 50
+const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': 'ps_load_key' }
+const MODERN = { ...HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'templates_get' }
+const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'load', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} }
+const TEMPLATE = { id: 'tpl_1', name: 'order_update', sendable: true }
+const SENT = { id: 'msg_1', correlationId: 'c_1', status: 'QUEUED', createdAt: '2026-06-20T10:00:00.000Z' }
+
+t.test(`${CONNECTIONS} connections × 3 s of mixed tools: no errors, no non-2xx, keep-alive upstream`, async (t) => {
+  const up = await fakeUpstream(t, (r) => {
+    if (r.method === 'GET' && r.path === '/v1/templates/tpl_1') return { status: 200, body: JSON.stringify(TEMPLATE) }
+    if (r.method === 'POST' && r.path === '/v1/messages/send') return { status: 202, body: JSON.stringify(SENT) }
+    if (r.method === 'GET' && r.path === '/v1/numbers') return { status: 200, body: '{"numbers":[{"id":"num_1","state":"OPEN"}]}' }
+    return { status: 404, body: '{"error":"unexpected"}' }
+  })
+  const p = await product(t, up.url, { upstreamTimeoutMs: 10_000 })
+  const bad: string[] = []
+  const counts: Record<string, number> = {}
+  const expect = (label: string, check: (m: any) => boolean) => (status: number, body: string) => {
+    counts[label] = (counts[label] ?? 0) + 1
+    let m: any
+    try { m = JSON.parse(body) } catch { m = undefined }
+    if (status !== 200 || !m || !check(m)) bad.push(`${label}: ${status} ${body.slice(0, 200)}`)
+  }
+  const call = (name: string, args: unknown, meta?: unknown) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) } })
+  const requests: AutocannonRequest[] = [
+    { body: call('templates_get', { id: 'tpl_1' }), onResponse: expect('templates_get', (m) => m.result?.isError === undefined && m.result.structuredContent.id === 'tpl_1') },
+    { body: call('messages_send', { destinationNumber: '+5511988887777', text: 'load' }), onResponse: expect('messages_send', (m) => m.result?.isError === undefined && m.result.structuredContent.id === 'msg_1') },
+    { body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), onResponse: expect('tools/list', (m) => m.id === 2 && m.result?.tools.length > 50) },
+    { body: call('numbers_list', {}), onResponse: expect('numbers_list', (m) => m.result?.isError === undefined && m.result.structuredContent.numbers[0].id === 'num_1') },
+    { headers: MODERN, body: call('templates_get', { id: 'tpl_1' }, META), onResponse: expect('templates_get 2026-07-28', (m) => m.result?.isError === undefined && m.result.structuredContent.id === 'tpl_1') },
+    { body: JSON.stringify({ jsonrpc: '2.0', id: 'p', method: 'ping' }), onResponse: expect('ping', (m) => m.id === 'p' && typeof m.result === 'object') }
+  ]
+  const r = await autocannon({ url: p.mcp, method: 'POST', headers: HEADERS, connections: CONNECTIONS, duration: 3, requests })
+  t.same(bad.slice(0, 5), [], 'every answer is the expected JSON-RPC result')
+  t.equal(r.errors, 0, 'no connection errors')
+  t.equal(r.timeouts, 0, 'no timeouts')
+  t.equal(r.non2xx, 0, 'no non-2xx')
+  t.ok(r.requests.total >= 150, `${r.requests.total} requests served in 3 s`)
+  t.same(Object.keys(counts).sort(), ['messages_send', 'numbers_list', 'ping', 'templates_get', 'templates_get 2026-07-28', 'tools/list'], 'every kind of request was made')
+  const upstreamCalls = up.requests.length
+  t.ok(up.connections <= CONNECTIONS, `${upstreamCalls} upstream calls over ${up.connections} TCP connections (keep-alive)`)
+  t.ok(upstreamCalls >= 200, 'the upstream was called')
+  t.equal((await fetch(`${p.url}/health`)).status, 200, 'healthy afterwards')
+})
