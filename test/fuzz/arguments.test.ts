@@ -91,8 +91,24 @@ const anyValue = fc.oneof(
 )
 
 const PLAUSIBLE = JSON.stringify({
-  id: 'x', name: 'n', status: 'OK', total: 0, page: 1, pageSize: 30, totalPages: 0,
-  calls: [], templates: [], numbers: [], groups: [], webhooks: [], messages: [], conversations: [], logs: [], items: [], newsletters: [], keys: []
+  id: 'x',
+  name: 'n',
+  status: 'OK',
+  total: 0,
+  page: 1,
+  pageSize: 30,
+  totalPages: 0,
+  calls: [],
+  templates: [],
+  numbers: [],
+  groups: [],
+  webhooks: [],
+  messages: [],
+  conversations: [],
+  logs: [],
+  items: [],
+  newsletters: [],
+  keys: []
 })
 
 const toolAndArgs = fc.constantFrom(...registry.all.keys()).chain((name) => fc.tuple(

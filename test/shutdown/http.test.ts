@@ -49,16 +49,16 @@ t.test('SIGTERM: new connections refused, the in-flight call completes, exit 0',
   const srv = await startServer(t, up.url, { MCP_SHUTDOWN_GRACE_MS: '8000' })
   t.equal(await tryConnect(srv.port), 'accepted', 'accepting before the signal')
 
-  let finished = false
+  const call = { finished: false }
   const inFlight = rawPost(srv.mcp, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'templates_get', arguments: { id: 'tpl_1' } } }, KEY)
-    .finally(() => { finished = true })
+    .finally(() => { call.finished = true })
   await up.nextRequest()
   const signalled = Date.now()
   srv.child.kill('SIGTERM')
 
   let refusedWhileInFlight = false
-  while (!finished && Date.now() - signalled < 1200) {
-    if (await tryConnect(srv.port) === 'refused') { refusedWhileInFlight = !finished; break }
+  while (!call.finished && Date.now() - signalled < 1200) {
+    if (await tryConnect(srv.port) === 'refused') { refusedWhileInFlight = !call.finished; break }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   t.ok(refusedWhileInFlight, 'a new connection is refused while the call is still running')
