@@ -1,0 +1,81 @@
+// Shared helpers for the benchmarks: child servers, RSS sampling, stdio cold start, medians.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+
+const HERE = new URL('./', import.meta.url)
+
+/** Starts `bench/<script>` in its own process; it prints the port it listens on. */
+export async function start (script, argv = [], env = {}) {
+  const child = spawn(process.execPath, [new URL(script, HERE).pathname, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+  const [line] = await once(child.stdout, 'data')
+  return { child, port: Number(String(line).trim()) }
+}
+
+export async function stop (child) {
+  if (child.exitCode !== null) return
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+}
+
+/** Resident set size of a process in MB (Linux /proc; elsewhere undefined). */
+export function rssMb (pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined
+  } catch { return undefined }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; returns { stop(): { max, samples } }. */
+export function sampleRss (pid, everyMs = 100) {
+  const samples = []
+  const timer = setInterval(() => { const v = rssMb(pid); if (v !== undefined) samples.push(v) }, everyMs)
+  return { stop () { clearInterval(timer); return { max: samples.length ? Math.max(...samples) : undefined, samples } } }
+}
+
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
+export const round1 = (x) => Math.round(x * 10) / 10
+
+/** ms from spawn to exit for `node -e 0`. */
+export async function bareNode () {
+  const t0 = performance.now()
+  const c = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  await once(c, 'exit')
+  return performance.now() - t0
+}
+
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })
+const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })
+const LIST = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
+
+/** ms from spawning `pilot-status-mcp stdio` to the complete tools/list answer on stdout. */
+export async function stdioColdStart (cli, env) {
+  const t0 = performance.now()
+  const c = spawn(process.execPath, [cli, 'stdio'], { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: process.env.PATH, ...env } })
+  c.stdin.write(`${INIT}\n${INITIALIZED}\n${LIST}\n`)
+  let buf = ''
+  const ms = await new Promise((resolve, reject) => {
+    c.on('error', reject)
+    c.on('exit', (code) => reject(new Error(`stdio exited ${code} before answering tools/list: ${buf.slice(0, 300)}`)))
+    c.stdout.on('data', (d) => {
+      buf += d
+      for (const line of buf.split('\n').slice(0, -1)) {
+        if (line.includes('"id":2')) {
+          const tools = JSON.parse(line).result?.tools
+          if (!tools?.length) reject(new Error(`tools/list answered without tools: ${line.slice(0, 300)}`))
+          resolve(performance.now() - t0)
+        }
+      }
+    })
+  })
+  c.removeAllListeners('exit')
+  c.stdin.end()
+  await once(c, 'exit')
+  return ms
+}
+
+export function machine () {
+  const cpus = os.cpus()
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.versions.node}`
+}
