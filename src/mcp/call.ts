@@ -5,7 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server'
 import type { ApiClient, HttpMethod, QueryValue } from '../api/client.js'
 import { ApiError } from '../api/errors.js'
 import type { Credentials } from '../api/credentials.js'
-import type { ToolApi, ToolContext, ToolLogger } from '../../tools/define.js'
+import type { MediaBlock, ToolApi, ToolContext, ToolLogger } from '../../tools/define.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from './registry.js'
 import { errorResult, toolErrorFromException } from './errors.js'
 
@@ -62,14 +62,20 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
     // Upstream drift: the call itself succeeded (a send must never look failed, or it is sent twice).
     env.log.warn({ tool: def.name, problems: [...tool.checkOutput.Errors(data)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`) }, 'result does not match the output schema')
   }
-  return toResult(tool, data, args)
+  return toResult(tool, data, args, env.log)
 }
 
 /** The text block repeats the result so clients that ignore structuredContent lose nothing. */
-function toResult (tool: RegisteredTool, data: Record<string, unknown>, args: Record<string, unknown>): ToolResult {
+function toResult (tool: RegisteredTool, data: Record<string, unknown>, args: Record<string, unknown>, log: CallEnv['log']): ToolResult {
   const def = tool.def
   const content: ContentBlock[] = []
-  const head = def.summary?.(data, args)
+  // The summary line and media blocks read fields the API documents; an answer that lacks them
+  // (upstream drift) still succeeds, with its JSON as the text: a call that worked never fails here.
+  const drift = (what: string) => (err: unknown) => {
+    log.warn({ tool: def.name, err: err instanceof Error ? err.message : String(err) }, `could not build the ${what} from the API's answer`)
+    return undefined
+  }
+  const head = attempt(() => def.summary?.(data, args), drift('summary line'))
   let shown: unknown = data
   if (def.textOmit?.length) {
     const copy: Record<string, unknown> = { ...data }
@@ -86,11 +92,35 @@ function toResult (tool: RegisteredTool, data: Record<string, unknown>, args: Re
     text = head ? `${head}\n${json}` : json
   }
   content.push({ type: 'text', text })
-  for (const m of def.media?.(data) ?? []) {
+  for (const m of attempt(() => def.media?.(data), drift('media blocks')) ?? []) {
+    if (!validMedia(m)) {
+      log.warn({ tool: def.name }, 'the API\'s media is not valid base64 with a MIME type; left out of the result')
+      continue
+    }
     if (m.type === 'resource') content.push({ type: 'resource', resource: { uri: m.uri, mimeType: m.mimeType, blob: m.blob } })
     else content.push({ type: m.type, data: m.data, mimeType: m.mimeType })
   }
   return { content, structuredContent: data }
+}
+
+/** What the MCP schema accepts for image/audio data and resource blobs: a MIME type and base64 that atob() decodes. */
+function validMedia (m: MediaBlock): boolean {
+  const payload = m.type === 'resource' ? m.blob : m.data
+  if (typeof m.mimeType !== 'string' || typeof payload !== 'string' || (m.type === 'resource' && typeof m.uri !== 'string')) return false
+  try {
+    atob(payload)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function attempt<T> (fn: () => T, onError: (err: unknown) => undefined): T | undefined {
+  try {
+    return fn()
+  } catch (err) {
+    return onError(err)
+  }
 }
 
 function isScopeError (err: ApiError): boolean {
