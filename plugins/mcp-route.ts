@@ -6,13 +6,14 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import {
   classifyInboundRequest, createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS,
-  type AuthInfo, type JSONRPCMessage, type JSONRPCRequest
+  type AuthInfo, type JSONRPCRequest
 } from '@modelcontextprotocol/server'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import type { ApiClient } from '../src/api/client.js'
 import type { ApiError } from '../src/api/errors.js'
 import { createMcpServer, scopeAuthInfo, type CallScope } from '../src/mcp/server.js'
 import { MultiplexTransport } from '../src/mcp/multiplex.js'
+import { fastAnswer } from '../src/mcp/fast-path.js'
 import { ToolRegistry, type ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
 import { originGuard } from './origin-guard.js'
@@ -115,13 +116,15 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     reply.raw.on('close', onClose)
     const timer = setTimeout(() => ac.abort(), opts.requestTimeoutMs)
     try {
-      const route = classifyInboundRequest({
-        httpMethod: 'POST',
-        protocolVersionHeader: versionHeader,
-        mcpMethodHeader: single(req.headers['mcp-method']),
-        mcpNameHeader: single(req.headers['mcp-name']),
-        body
-      })
+      const route = plainLegacyToolRequest(body, versionHeader)
+        ? LEGACY
+        : classifyInboundRequest({
+          httpMethod: 'POST',
+          protocolVersionHeader: versionHeader,
+          mcpMethodHeader: single(req.headers['mcp-method']),
+          mcpNameHeader: single(req.headers['mcp-name']),
+          body
+        })
       let sent: FastifyReply | undefined
       if (route.kind === 'reject') {
         return rpcError(reply, route.httpStatus, route.code, route.message)
@@ -132,11 +135,11 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
         if (versionHeader !== undefined && !SUPPORTED.has(versionHeader)) {
           return rpcError(reply, 400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${versionHeader}; supported: ${[...SUPPORTED].join(', ')}`)
         }
-        const out = await serveLegacy(mux, body, authInfo, ac.signal, opts.requestTimeoutMs)
+        const out = await serveLegacy({ mux, api: opts.api, scope, authInfo, signal: ac.signal, timeoutMs: opts.requestTimeoutMs }, body)
         if (!challenge) {
           if (out.kind === 'invalid') sent = rpcError(reply, 400, -32600, out.message)
           else if (out.kind === 'accepted') sent = reply.code(202).send()
-          else sent = reply.code(200).header('content-type', 'application/json').send(JSON.stringify(out.payload))
+          else sent = reply.code(200).header('content-type', 'application/json').send(out.json)
         }
       }
       if (challenge) {
@@ -156,23 +159,61 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
 type LegacyOutcome =
   | { kind: 'invalid', message: string }
   | { kind: 'accepted' }
-  | { kind: 'answer', payload: JSONRPCMessage | JSONRPCMessage[] }
+  | { kind: 'answer', json: string }
 
-/** Serves a 2025-era body: one message or a batch. Notifications and responses are acknowledged. */
-async function serveLegacy (mux: MultiplexTransport, body: unknown, authInfo: AuthInfo, signal: AbortSignal, timeoutMs: number): Promise<LegacyOutcome> {
+interface LegacyContext {
+  mux: MultiplexTransport
+  api: ApiClient
+  scope: CallScope
+  authInfo: AuthInfo
+  signal: AbortSignal
+  timeoutMs: number
+}
+
+/**
+ * Serves a 2025-era body: one message or a batch. Notifications and responses are acknowledged.
+ * Well-formed tools/call and tools/list take the fast path; the rest goes to the SDK Server.
+ */
+async function serveLegacy (c: LegacyContext, body: unknown): Promise<LegacyOutcome> {
   const batch = Array.isArray(body)
   const messages = batch ? body : [body]
   if (messages.length === 0) return { kind: 'invalid', message: 'Invalid Request: empty batch' }
   for (const m of messages) {
     if (!isMessage(m)) return { kind: 'invalid', message: 'Invalid Request: not a JSON-RPC 2.0 message' }
   }
-  const requests = (messages as Array<Record<string, unknown>>).filter((m) => typeof m.method === 'string' && 'id' in m) as JSONRPCRequest[]
+  const requests = (messages as Array<Record<string, unknown>>).filter((m) => typeof m.method === 'string' && 'id' in m)
   if (requests.length === 0) return { kind: 'accepted' }
   const answers = await Promise.all(requests.map(async (r) => {
-    const res = await mux.request(r, authInfo, signal)
-    return res ?? { jsonrpc: '2.0' as const, id: r.id, error: { code: -32001, message: signal.aborted ? `Request cancelled or timed out (limit ${timeoutMs} ms)` : 'Request cancelled' } }
+    const cancelled = () => JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: -32001, message: c.signal.aborted ? `Request cancelled or timed out (limit ${c.timeoutMs} ms)` : 'Request cancelled' } })
+    const fast = fastAnswer(c, r, c.scope, c.signal, cancelled)
+    if (fast) return await fast
+    const res = await c.mux.request(r as unknown as JSONRPCRequest, c.authInfo, c.signal)
+    return res ? JSON.stringify(res) : cancelled()
   }))
-  return { kind: 'answer', payload: batch ? answers : answers[0] }
+  return { kind: 'answer', json: batch ? `[${answers.join(',')}]` : answers[0] }
+}
+
+const LEGACY = { kind: 'legacy' } as const
+const ENVELOPE_KEY = 'io.modelcontextprotocol/protocolVersion'
+const FIRST_MODERN_VERSION = '2026-07-28'
+
+/**
+ * True for a single tools/call or tools/list request that classifyInboundRequest would call
+ * legacy (no per-request envelope claim, no modern version header), decided without its zod
+ * parsing. Anything else is classified by the SDK. test/mcp/fast-path.test.ts checks the two agree.
+ */
+export function plainLegacyToolRequest (body: unknown, versionHeader: string | undefined): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false
+  const m = body as Record<string, unknown>
+  if ((m.method !== 'tools/call' && m.method !== 'tools/list') || !isMessage(m)) return false
+  // The SDK's request ids are strings or integers; anything else is its to refuse.
+  if (typeof m.id !== 'string' && !Number.isSafeInteger(m.id)) return false
+  if (versionHeader !== undefined && versionHeader.trim() >= FIRST_MODERN_VERSION) return false
+  if (m.params === undefined) return true
+  if (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params)) return false
+  const meta = (m.params as Record<string, unknown>)._meta
+  if (meta === undefined) return true
+  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) && !(ENVELOPE_KEY in meta)
 }
 
 function isMessage (m: unknown): boolean {

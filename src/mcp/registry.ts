@@ -67,6 +67,8 @@ export interface ToolView {
   readonly tools: ReadonlyMap<string, RegisteredTool>
   /** The tools/list result, built once per view. */
   readonly listResult: { tools: McpToolEntry[] }
+  /** `listResult` serialised, built on first use and reused for every tools/list answer. */
+  readonly listJson: string
   /** Why a tool outside the view is unavailable (for a clear error when it is called by name). */
   refusal (name: string): string | undefined
 }
@@ -120,9 +122,14 @@ export class ToolRegistry {
     }
     const listResult = { tools: [...tools.values()].map((t) => filter.outputSchemas ? t.entry : t.leanEntry) }
     const all = this.all
+    let listJson: string | undefined
     return {
       tools,
       listResult,
+      get listJson () {
+        listJson ??= JSON.stringify(listResult)
+        return listJson
+      },
       refusal (name: string) {
         const t = all.get(name)
         if (!t) return undefined

@@ -5,8 +5,8 @@ import { Server, ProtocolError, ProtocolErrorCode, type AuthInfo, type jsonSchem
 import type { ApiClient } from '../api/client.js'
 import type { Credentials } from '../api/credentials.js'
 import type { ApiError } from '../api/errors.js'
-import { callTool, type CallEnv } from './call.js'
-import type { ToolView } from './registry.js'
+import { callTool, type CallEnv, type ToolResult } from './call.js'
+import type { RegisteredTool, ToolView } from './registry.js'
 import { errorResult } from './errors.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 
@@ -52,6 +52,21 @@ function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
   return s
 }
 
+/** Runs one tool for one request's scope and logs the call (the SDK handler and the HTTP fast path share it). */
+export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal): Promise<ToolResult> {
+  const started = performance.now()
+  const result = await callTool(tool, args, {
+    api,
+    credentials: scope.credentials,
+    signal,
+    log: scope.log,
+    onAuthRejected: scope.onAuthRejected
+  })
+  // Name, outcome and time only: arguments and results can hold personal data.
+  scope.log.debug({ tool: tool.def.name, isError: result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+  return result
+}
+
 export function createMcpServer (deps: ServerDeps): Server {
   const server = new Server(
     { name: SERVER_NAME, title: 'Pilot Status (WhatsApp)', version: PACKAGE_VERSION },
@@ -75,17 +90,7 @@ export function createMcpServer (deps: ServerDeps): Server {
       if (refusal) return errorResult(refusal)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`)
     }
-    const started = performance.now()
-    const result = await callTool(tool, req.params.arguments, {
-      api: deps.api,
-      credentials: scope.credentials,
-      signal: ctx.mcpReq.signal,
-      log: scope.log,
-      onAuthRejected: scope.onAuthRejected
-    })
-    // Name, outcome and time only: arguments and results can hold personal data.
-    scope.log.debug({ tool: name, isError: result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
-    return result
+    return await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal)
   })
 
   return server
