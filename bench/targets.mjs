@@ -3,7 +3,8 @@
 //   bare         a plain Fastify route making the same upstream call with the same API client
 //   per-request  SDK Server + transport created per request (registry and validator shared)
 //   pattern      the SDK's documented stateless example: a new McpServer with every tool
-//                declared (zod) and a transport per request
+//                declared with its real input schema as zod literals (bench/zod-pattern.mjs,
+//                constructed per request) and a transport per request
 // Usage: node bench/targets.mjs <mode> <upstreamUrl>   (prints the port it listens on)
 import Fastify from 'fastify'
 import { McpServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server'
@@ -49,14 +50,20 @@ if (mode === 'product') {
   })
 } else if (mode === 'pattern') {
   const { ALL_TOOLS } = await import(new URL('tools/index.js', dist))
+  const { buildToolsFactory } = await import('./zod-pattern.mjs')
+  // The tools' real input schemas as zod literals (compiled once); calling it constructs them all
+  // afresh, as the documented pattern's code does on every request.
+  // The registry's inputs: what the product lists (whatsappNumberId added where it applies, strict objects).
+  const { ToolRegistry } = await import(new URL('src/mcp/registry.js', dist))
+  const registry = new ToolRegistry(ALL_TOOLS)
+  const inputSchemas = buildToolsFactory(ALL_TOOLS.map((def) => ({ ...def, input: registry.all.get(def.name).input })), z)
   const api = new ApiClient({ baseUrl: upstream })
   app = Fastify({ logger: false })
   app.post('/mcp', async (req, reply) => {
     const server = new McpServer({ name: 'pattern', version: '1.0.0' })
-    for (const def of ALL_TOOLS) {
-      const shape = {}
-      for (const k of Object.keys(def.input.properties)) shape[k] = z.any().optional()
-      server.registerTool(def.name, { title: def.title, description: def.description, inputSchema: z.object(shape), annotations: def.annotations }, async () => {
+    const schemas = inputSchemas()
+    for (const [i, def] of ALL_TOOLS.entries()) {
+      server.registerTool(def.name, { title: def.title, description: def.description, inputSchema: schemas[i], annotations: def.annotations }, async () => {
         const path = def.name === 'messages_send' ? '/v1/messages/send' : '/v1/templates/tpl_order_update'
         const res = await api.call({ method: def.name === 'messages_send' ? 'POST' : 'GET', path, body: def.name === 'messages_send' ? {} : undefined }, { credentials: creds })
         return { content: [{ type: 'text', text: JSON.stringify(res.data) }] }
