@@ -13,7 +13,7 @@ import type { ApiClient } from '../src/api/client.js'
 import type { ApiError } from '../src/api/errors.js'
 import { createMcpServer, scopeAuthInfo, type CallScope } from '../src/mcp/server.js'
 import { MultiplexTransport } from '../src/mcp/multiplex.js'
-import { fastAnswer } from '../src/mcp/fast-path.js'
+import { fastAnswer, isPlainObject } from '../src/mcp/fast-path.js'
 import { ToolRegistry, type ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
 import { originGuard } from './origin-guard.js'
@@ -185,7 +185,7 @@ async function serveLegacy (c: LegacyContext, body: unknown): Promise<LegacyOutc
   if (requests.length === 0) return { kind: 'accepted' }
   const answers = await Promise.all(requests.map(async (r) => {
     const cancelled = () => JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: -32001, message: c.signal.aborted ? `Request cancelled or timed out (limit ${c.timeoutMs} ms)` : 'Request cancelled' } })
-    const fast = fastAnswer(c, r, c.scope, c.signal, cancelled)
+    const fast = fastAnswer(c.api, r, c.scope, c.signal, cancelled)
     if (fast) return await fast
     const res = await c.mux.request(r as unknown as JSONRPCRequest, c.authInfo, c.signal)
     return res ? JSON.stringify(res) : cancelled()
@@ -203,17 +203,15 @@ const FIRST_MODERN_VERSION = '2026-07-28'
  * parsing. Anything else is classified by the SDK. test/mcp/fast-path.test.ts checks the two agree.
  */
 export function plainLegacyToolRequest (body: unknown, versionHeader: string | undefined): boolean {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false
-  const m = body as Record<string, unknown>
-  if ((m.method !== 'tools/call' && m.method !== 'tools/list') || !isMessage(m)) return false
+  if (!isPlainObject(body)) return false
+  if ((body.method !== 'tools/call' && body.method !== 'tools/list') || !isMessage(body)) return false
   // The SDK's request ids are strings or integers; anything else is its to refuse.
-  if (typeof m.id !== 'string' && !Number.isSafeInteger(m.id)) return false
+  if (typeof body.id !== 'string' && !Number.isSafeInteger(body.id)) return false
   if (versionHeader !== undefined && versionHeader.trim() >= FIRST_MODERN_VERSION) return false
-  if (m.params === undefined) return true
-  if (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params)) return false
-  const meta = (m.params as Record<string, unknown>)._meta
-  if (meta === undefined) return true
-  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) && !(ENVELOPE_KEY in meta)
+  if (body.params === undefined) return true
+  if (!isPlainObject(body.params)) return false
+  const meta = body.params._meta
+  return meta === undefined || (isPlainObject(meta) && !(ENVELOPE_KEY in meta))
 }
 
 function isMessage (m: unknown): boolean {

@@ -10,14 +10,7 @@ import { runTool, type CallScope } from './server.js'
 
 type Id = string | number
 
-/** An answer already serialised as a JSON-RPC response. */
-export type FastAnswer = Promise<string>
-
-export interface FastPathDeps {
-  api: ApiClient
-}
-
-function isPlainObject (v: unknown): v is Record<string, unknown> {
+export function isPlainObject (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
@@ -32,10 +25,11 @@ function response (id: Id, resultJson: string): string {
 
 /**
  * Answers `message` directly when it is a well-formed tools/list or tools/call for a tool in
- * the scope's view; returns undefined for everything else. `cancelled` is the answer used when
+ * the scope's view, with the JSON-RPC response already serialised; returns undefined for
+ * everything else. `cancelled` is the answer used when
  * `signal` aborts first (the client left, or the request deadline passed).
  */
-export function fastAnswer (deps: FastPathDeps, message: Record<string, unknown>, scope: CallScope, signal: AbortSignal, cancelled: () => string): FastAnswer | undefined {
+export function fastAnswer (api: ApiClient, message: Record<string, unknown>, scope: CallScope, signal: AbortSignal, cancelled: () => string): Promise<string> | undefined {
   const id = message.id as Id
   const params = message.params
   if (message.method === 'tools/list') {
@@ -59,7 +53,7 @@ export function fastAnswer (deps: FastPathDeps, message: Record<string, unknown>
   return new Promise<string>((resolve) => {
     const onAbort = () => resolve(cancelled())
     signal.addEventListener('abort', onAbort, { once: true })
-    runTool(deps.api, scope, tool, params.arguments, signal).then((result) => {
+    runTool(api, scope, tool, params.arguments, signal).then((result) => {
       signal.removeEventListener('abort', onAbort)
       resolve(signal.aborted ? cancelled() : response(id, JSON.stringify(result)))
     }, (err: unknown) => {

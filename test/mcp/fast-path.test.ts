@@ -45,7 +45,7 @@ async function setup (t: Test, view = registry.view({})) {
   /** Both answers, parsed; `fast` is undefined when the fast path declines the request. */
   async function both (msg: Record<string, unknown>): Promise<{ sdk: unknown, fast: unknown }> {
     const sdk = await mux.request(msg as unknown as JSONRPCRequest, authInfo, new AbortController().signal)
-    const answer = fastAnswer({ api }, msg, scope, new AbortController().signal, cancelled)
+    const answer = fastAnswer(api, msg, scope, new AbortController().signal, cancelled)
     return { sdk: JSON.parse(JSON.stringify(sdk)), fast: answer === undefined ? undefined : JSON.parse(await answer) }
   }
   return { up, both }
@@ -116,7 +116,7 @@ t.test('requests the fast path leaves to the SDK', async (t) => {
     { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }
   ]
   // A non-object _meta: declined here; the route answers it itself (the SDK would never answer).
-  t.equal(fastAnswer({ api: new ApiClient({ baseUrl: 'http://127.0.0.1:9' }) }, call('templates_get', { id: 'tpl_1' }, { _meta: 'x' }), { credentials: { kind: 'apiKey', key: 'k', source: 'header' }, view: registry.view({}), log: silent }, new AbortController().signal, () => ''), undefined)
+  t.equal(fastAnswer(new ApiClient({ baseUrl: 'http://127.0.0.1:9' }), call('templates_get', { id: 'tpl_1' }, { _meta: 'x' }), { credentials: { kind: 'apiKey', key: 'k', source: 'header' }, view: registry.view({}), log: silent }, new AbortController().signal, () => ''), undefined)
   for (const msg of declined) {
     const { sdk, fast } = await both(msg)
     t.equal(fast, undefined, `declined: ${JSON.stringify(msg).slice(0, 100)}`)
