@@ -5,7 +5,6 @@
 // Codes, tokens and client secrets pass through and are never logged.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { metadataLoader } from '../src/auth/verify.js'
-import { unprefixed } from './protected-resource.js'
 
 export interface AuthorizationServerRoutesOptions {
   authServerUrl: string
@@ -31,9 +30,11 @@ export default async function authorizationServerRoutes (app: FastifyInstance, o
     return reply.code(502).header('cache-control', 'no-store').send({ error: 'temporarily_unavailable', error_description: 'The authorization server could not be reached' })
   }
 
-  // Routes are declared at the host root even when the product is embedded under a prefix: a
-  // client derives them from the origin. Their own context keeps the raw-body parser private.
-  unprefixed(app).register(async (ctx) => {
+  // A client derives these from the origin, so they live at the host root (the product registers
+  // this at its root, or the host through pilotStatusMcpWellKnown). Their own context keeps the
+  // raw-body parser private.
+  if (app.prefix !== '') throw new Error(`pilot-status-mcp: the authorization-server routes must be served at the host root, not under ${app.prefix}`)
+  await app.register(async (ctx) => {
     ctx.removeAllContentTypeParsers()
     ctx.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => { done(null, body) })
 

@@ -28,6 +28,7 @@ export interface McpRouteOptions {
   requestTimeoutMs: number
   allowedHosts: readonly string[]
   allowedOrigins: readonly string[]
+  fastPath?: boolean
 }
 
 const PARSE_FAILED = Symbol('parse-failed')

@@ -9,7 +9,7 @@ export interface ProtectedResourceOptions {
   /** The resource identifier (MCP_RESOURCE_URL). */
   resource: string
   authorizationServers: string[]
-  /** Path of the MCP endpoint within this plugin's prefix. */
+  /** Full path of the MCP endpoint on its origin (the product's prefix included). */
   mcpPath: string
   scopes?: string[]
   resourceName?: string
@@ -41,21 +41,6 @@ export function metadataLocations (resource: string, fullMcpPath: string): Map<s
   return out
 }
 
-/**
- * The nearest enclosing context without a route prefix. Well-known URLs live at the host root,
- * so when the product is embedded under `/prefix` its metadata routes are declared there; routes
- * are global in Fastify's router, only hooks and decorators are encapsulated.
- */
-export function unprefixed (app: FastifyInstance): FastifyInstance {
-  let ctx: FastifyInstance = app
-  while (ctx.prefix !== '') {
-    const parent = Object.getPrototypeOf(ctx) as FastifyInstance | null
-    if (parent === null || typeof parent.get !== 'function') break
-    ctx = parent
-  }
-  return ctx
-}
-
 export default async function protectedResource (app: FastifyInstance, opts: ProtectedResourceOptions): Promise<void> {
   const base = {
     authorization_servers: opts.authorizationServers,
@@ -64,14 +49,15 @@ export default async function protectedResource (app: FastifyInstance, opts: Pro
     resource_documentation: 'https://github.com/pilot-status/mcp-server#readme',
     ...(opts.scopes?.length ? { scopes_supported: opts.scopes } : {})
   }
-  const root = unprefixed(app)
-  const fullMcpPath = `${app.prefix}${opts.mcpPath}`
-  for (const [path, resource] of metadataLocations(opts.resource, fullMcpPath)) {
+  // Well-known URLs live at the host root: this plugin is registered in an unprefixed context
+  // (by the product at the root, or by the host through pilotStatusMcpWellKnown).
+  if (app.prefix !== '') throw new Error(`pilot-status-mcp: the protected-resource metadata must be served at the host root, not under ${app.prefix}`)
+  for (const [path, resource] of metadataLocations(opts.resource, opts.mcpPath)) {
     const body = JSON.stringify({ resource, ...base })
     const send = async (_req: unknown, reply: FastifyReply) =>
       reply.header('content-type', 'application/json').header('cache-control', 'public, max-age=3600').send(body)
     try {
-      root.get(path, send)
+      app.get(path, send)
     } catch (err) {
       // The host already serves this location itself (e.g. two embedded products): keep the host's.
       if ((err as { code?: string }).code !== 'FST_ERR_DUPLICATED_ROUTE') throw err

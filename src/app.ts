@@ -2,178 +2,79 @@
 // standalone server (cli.ts) registers it at the root. It registers its parts explicitly, in
 // order: CORS → health → auth → protected-resource metadata → MCP route → one plugin per toolset.
 import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
 import { ApiClient } from './api/client.js'
-import type { Credentials } from './api/credentials.js'
 import corsPlugin from '../plugins/cors.js'
 import health from '../plugins/health.js'
 import auth from '../plugins/auth.js'
-import protectedResource, { metadataUrlFor } from '../plugins/protected-resource.js'
-import authorizationServerRoutes from '../plugins/authorization-server.js'
-import { createTokenVerifier, type TokenVerifier, type VerificationMode } from './auth/verify.js'
+import { metadataUrlFor } from '../plugins/protected-resource.js'
+import wellKnown, { type WellKnownOptions } from '../plugins/well-known.js'
+import { createTokenVerifier, type TokenVerifier } from './auth/verify.js'
 import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
 import { ALL_TOOLS } from '../tools/index.js'
-import { TOOLSETS, type AnyTool, type Toolset } from '../tools/define.js'
+import { TOOLSETS, type AnyTool } from '../tools/define.js'
+import { envCredentials, resolvePluginSettings, type PluginSettings } from './config.js'
 
-export interface PilotStatusMcpOptions {
-  /** Pilot Status API base URL. Default `https://pilotstatuss.com`. */
-  apiUrl?: string
-  /** A `ps_...` key used for requests that bring no credentials, when `envKeyFallback` is on. */
-  apiKey?: string
-  /** Optional `x-api-key-id` companion of `apiKey` (or alone). */
-  apiKeyId?: string
-  /**
-   * Serve credential-less requests with `apiKey`. Off by default when embedded: anyone who can
-   * reach the route would act with that key.
-   */
-  envKeyFallback?: boolean
-  /** This server's public URL: the OAuth resource identifier. Default `https://mcp.pilotstatuss.com`. */
-  resourceUrl?: string
-  /** OAuth authorization server. Default `https://pilotstatuss.com`. */
-  authServerUrl?: string
-  /** Path of the MCP endpoint within the prefix. Default `/mcp`. */
-  mcpPath?: string
-  /** Deadline for a tool's upstream calls, retries included. Default 30000 ms. */
-  upstreamTimeoutMs?: number
-  /** Deadline for one MCP HTTP request. Default 60000 ms. */
-  requestTimeoutMs?: number
-  /** Largest MCP request body. Default 1 MiB. */
-  bodyLimitBytes?: number
-  /** Hostnames accepted in Host besides loopback and the resource URL's; `*` for any. */
-  allowedHosts?: string[]
-  /** Origins accepted besides loopback and the resource URL's; `*` for any. */
-  allowedOrigins?: string[]
-  /** Toolsets to expose (default all). */
-  toolsets?: Toolset[]
-  /** Tool allow-list (default all). */
-  tools?: string[]
-  /** Expose and allow read-only tools only. */
-  readOnly?: boolean
-  /** List each tool's output schema in tools/list (default false: smaller list; results carry structuredContent either way). */
-  outputSchemas?: boolean
+const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
+
+/**
+ * The plugin's options: every setting of the one schema in src/config.ts except the process-level
+ * ones (each documented there and in the README's configuration table, with its environment
+ * variable), checked by the same rules and with the same messages as the environment. Defaults
+ * are the standalone server's, except `envKeyFallback` (off when embedded).
+ */
+export interface PilotStatusMcpOptions extends PluginSettings {
   /** Tool definitions to serve (default: the full catalogue). */
   toolDefinitions?: readonly AnyTool[]
   /** Use this API client instead of creating one (shared pools, tests). */
   apiClient?: ApiClient
-  /** OAuth scopes announced in the metadata (`scopes_supported`) and named in 401 challenges. */
-  oauthScopes?: string[]
-  /**
-   * Check bearer tokens here before forwarding them: `off` (default: the API validates them),
-   * `jwt` (signature via the authorization server's JWKS, issuer, audience = resourceUrl, expiry)
-   * or `introspection` (RFC 7662, cached briefly).
-   */
-  tokenVerification?: VerificationMode
-  /** Expected JWT issuer. Default `authServerUrl`. */
-  jwtIssuer?: string
-  /** JWKS URL. Default: `jwks_uri` of the authorization server's metadata. */
-  jwksUrl?: string
-  /** RFC 7662 endpoint. Default: `introspection_endpoint` of the authorization server's metadata. */
-  introspectionUrl?: string
-  introspectionClientId?: string
-  introspectionClientSecret?: string
-  /** Serve `/.well-known/oauth-authorization-server`, `/authorize`, `/token`, `/register` on this origin, forwarded to the authorization server. */
-  authorizationServerRoutes?: boolean
-  /** Human name in the protected-resource metadata. */
-  resourceName?: string
-}
-
-interface Normalised {
-  apiUrl: string
-  fallback: Credentials | undefined
-  resourceUrl: string
-  authServerUrl: string
-  mcpPath: string
-  upstreamTimeoutMs: number
-  requestTimeoutMs: number
-  bodyLimitBytes: number
-  allowedHosts: string[]
-  allowedOrigins: string[]
-  toolsets: Toolset[] | undefined
-  tools: string[] | undefined
-  readOnly: boolean
-  outputSchemas: boolean
-  defs: readonly AnyTool[]
-  oauthScopes: string[] | undefined
-  verifier: TokenVerifier | undefined
 }
 
 /** Applies defaults and validates once, at registration: bad options throw here, not at the first request. */
-function normalise (o: PilotStatusMcpOptions): Normalised {
-  const url = (name: string, v: string | undefined, dflt: string) => {
-    const s = v ?? dflt
-    try {
-      const u = new URL(s)
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error()
-    } catch {
-      throw new Error(`pilot-status-mcp: option ${name} must be an http(s) URL (got ${JSON.stringify(s)})`)
-    }
-    return s.replace(/\/+$/, '')
-  }
-  const positive = (name: string, v: number | undefined, dflt: number) => {
-    const n = v ?? dflt
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`pilot-status-mcp: option ${name} must be a positive integer`)
-    return n
-  }
-  const resourceUrl = url('resourceUrl', o.resourceUrl, 'https://mcp.pilotstatuss.com')
-  const mcpPath = o.mcpPath ?? '/mcp'
-  if (!/^\/[A-Za-z0-9/_-]*$/.test(mcpPath)) throw new Error('pilot-status-mcp: option mcpPath must be a path such as /mcp')
-  if (o.toolsets) {
-    const bad = o.toolsets.filter((s) => !(TOOLSETS as readonly string[]).includes(s))
-    if (bad.length) throw new Error(`pilot-status-mcp: unknown toolsets ${bad.join(', ')}; valid: ${TOOLSETS.join(', ')}`)
-  }
+function normalise (o: PilotStatusMcpOptions) {
   const defs = o.toolDefinitions ?? ALL_TOOLS
-  if (o.tools) {
-    const names = new Set(defs.map((d) => d.name))
-    const bad = o.tools.filter((n) => !names.has(n))
-    if (bad.length) throw new Error(`pilot-status-mcp: unknown tools ${bad.join(', ')}; valid: ${[...names].join(', ')}`)
-  }
-  let fallback: Credentials | undefined
-  if (o.envKeyFallback) {
-    if (o.apiKey) fallback = o.apiKeyId ? { kind: 'apiKey', key: o.apiKey, keyId: o.apiKeyId, source: 'env' } : { kind: 'apiKey', key: o.apiKey, source: 'env' }
-    else if (o.apiKeyId) fallback = { kind: 'apiKeyId', keyId: o.apiKeyId, source: 'env' }
-    else throw new Error('pilot-status-mcp: envKeyFallback needs apiKey or apiKeyId')
-  }
-  const resource = new URL(resourceUrl)
+  const s = resolvePluginSettings(o as Record<string, unknown>, new Set(defs.map((d) => d.name)))
+  const resource = new URL(s.resourceUrl)
   return {
-    apiUrl: url('apiUrl', o.apiUrl, 'https://pilotstatuss.com'),
-    fallback,
-    resourceUrl,
-    authServerUrl: url('authServerUrl', o.authServerUrl, 'https://pilotstatuss.com'),
-    mcpPath,
-    upstreamTimeoutMs: positive('upstreamTimeoutMs', o.upstreamTimeoutMs, 30_000),
-    requestTimeoutMs: positive('requestTimeoutMs', o.requestTimeoutMs, 60_000),
-    bodyLimitBytes: positive('bodyLimitBytes', o.bodyLimitBytes, 1_048_576),
-    allowedHosts: [...(o.allowedHosts ?? []), resource.hostname],
-    allowedOrigins: [...(o.allowedOrigins ?? []), resource.origin],
-    toolsets: o.toolsets,
-    tools: o.tools,
-    readOnly: o.readOnly ?? false,
-    outputSchemas: o.outputSchemas ?? false,
+    ...s,
     defs,
-    oauthScopes: o.oauthScopes?.length ? o.oauthScopes : undefined,
-    verifier: undefined
+    fallback: s.envKeyFallback ? envCredentials(s) : undefined,
+    allowedHosts: [...s.allowedHosts, resource.hostname],
+    allowedOrigins: [...s.allowedOrigins, resource.origin],
+    oauthScopes: s.oauthScopes?.length ? s.oauthScopes : undefined
+  }
+}
+type Normalised = ReturnType<typeof normalise>
+
+function wellKnownOptions (o: Normalised, prefix: string): WellKnownOptions {
+  return {
+    resource: o.resourceUrl,
+    authServerUrl: o.authServerUrl,
+    mcpPath: `${prefix}${o.mcpPath}`,
+    scopes: o.oauthScopes,
+    resourceName: o.resourceName,
+    authorizationServerRoutes: o.authorizationServerRoutes
   }
 }
 
-function buildVerifier (o: PilotStatusMcpOptions, n: Normalised): TokenVerifier | undefined {
-  const mode = o.tokenVerification ?? 'off'
-  if (mode === 'off') return undefined
-  if (mode !== 'jwt' && mode !== 'introspection') throw new Error(`pilot-status-mcp: option tokenVerification must be off, jwt or introspection (got ${JSON.stringify(mode)})`)
+function buildVerifier (n: Normalised): TokenVerifier | undefined {
+  if (n.tokenVerification === 'off') return undefined
   return createTokenVerifier({
-    mode,
+    mode: n.tokenVerification,
     authServerUrl: n.authServerUrl,
     audience: n.resourceUrl,
-    issuer: o.jwtIssuer,
-    jwksUrl: o.jwksUrl,
-    introspectionUrl: o.introspectionUrl,
-    introspectionClientId: o.introspectionClientId,
-    introspectionClientSecret: o.introspectionClientSecret
+    issuer: n.jwtIssuer,
+    jwksUrl: n.jwksUrl,
+    introspectionUrl: n.introspectionUrl,
+    introspectionClientId: n.introspectionClientId,
+    introspectionClientSecret: n.introspectionClientSecret
   })
 }
 
 const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, options) => {
   const o = normalise(options)
-  const api = options.apiClient ?? new ApiClient({ baseUrl: o.apiUrl, timeoutMs: o.upstreamTimeoutMs })
+  const api = options.apiClient ?? new ApiClient({ baseUrl: o.apiUrl, timeoutMs: o.upstreamTimeoutMs, maxConcurrency: o.upstreamMaxConcurrency, maxPerCredential: o.upstreamMaxPerCredential })
   if (!options.apiClient) app.addHook('onClose', async () => api.close())
 
   app.decorate('mcpToolDefs', [] as AnyTool[])
@@ -184,16 +85,14 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
     scopes: o.oauthScopes,
-    verifier: buildVerifier(options, o)
+    verifier: buildVerifier(o)
   })
-  await app.register(protectedResource, {
-    resource: o.resourceUrl,
-    authorizationServers: [o.authServerUrl],
-    mcpPath: o.mcpPath,
-    scopes: o.oauthScopes,
-    resourceName: options.resourceName
-  })
-  if (options.authorizationServerRoutes) await app.register(authorizationServerRoutes, { authServerUrl: o.authServerUrl })
+  // Well-known URLs are derived from the origin: at the root the product serves them; under a
+  // prefix the host serves them by registering pilotStatusMcpWellKnown at its root.
+  if (app.prefix === '') await app.register(wellKnown, wellKnownOptions(o, ''))
+  else if (!app.hasPlugin(WELL_KNOWN_PLUGIN)) {
+    app.log.warn(`pilot-status-mcp is registered under ${app.prefix}: OAuth clients look for /.well-known/oauth-protected-resource at the host root; register pilotStatusMcpWellKnown there (with the same options and productPrefix: '${app.prefix}') before this plugin`)
+  }
   await app.register(mcpRoute, {
     path: o.mcpPath,
     api,
@@ -201,15 +100,35 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     bodyLimit: o.bodyLimitBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     allowedHosts: o.allowedHosts,
-    allowedOrigins: o.allowedOrigins
+    allowedOrigins: o.allowedOrigins,
+    fastPath: o.fastPath
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })
   }
 }
 
+export interface PilotStatusMcpWellKnownOptions extends PilotStatusMcpOptions {
+  /** The prefix the product is registered under, e.g. `/pilot` (its MCP endpoint is then `/pilot/mcp`). */
+  productPrefix: string
+}
+
+/**
+ * For a host that registers the product under a prefix: the routes OAuth clients look for at the
+ * host root (RFC 9728 metadata; with `authorizationServerRoutes`, the authorization-server
+ * routes). Register it at the root, with the product's options and its prefix, before the product.
+ */
+const pilotStatusMcpWellKnown = fp<PilotStatusMcpWellKnownOptions>(async (app, options) => {
+  const { productPrefix, ...rest } = options
+  if (typeof productPrefix !== 'string' || !/^(\/[A-Za-z0-9_-]+)*$/.test(productPrefix)) {
+    throw new Error(`pilot-status-mcp: productPrefix must be the product's prefix, such as /pilot (got ${JSON.stringify(productPrefix)})`)
+  }
+  await app.register(wellKnown, wellKnownOptions(normalise(rest), productPrefix))
+}, { name: WELL_KNOWN_PLUGIN, fastify: '5.x' })
+
 export default pilotStatusMcp
-export { pilotStatusMcp }
+export { pilotStatusMcp, pilotStatusMcpWellKnown }
+export { parseBoolean } from './config.js'
 export { ApiClient } from './api/client.js'
 export type { Credentials } from './api/credentials.js'
 export { TOOLSETS, type Toolset } from '../tools/define.js'

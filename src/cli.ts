@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The package's bin: `pilot-status-mcp [stdio|http] [--sandbox]`. Reads the configuration,
-// optionally starts the embedded sandbox, and hands over to the stdio or HTTP entry. Each entry
+// The package's bin: `pilot-status-mcp [stdio|http|check] [--sandbox]`. Reads the configuration,
+// optionally starts the embedded sandbox, and hands over to the stdio or HTTP entry (or checks the
+// configured key). Each entry
 // is imported only when chosen, so stdio start-up loads nothing it does not use (stdio without
 // the sandbox loads the single-file bundle dist/src/stdio.bundle.mjs when the build made one).
 import { existsSync } from 'node:fs'
 import nodeModule from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
-import { ConfigError, ENV_DOC, loadConfig, type Config, type ConfigOverrides } from './config.js'
+import { ConfigError, envCredentials, helpEnvironment, loadConfig, parseSetting, type Config, type ConfigOverrides } from './config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './meta.js'
 
 // Node ≥ 22.1 keeps the compiled code of the modules loaded below (the stdio bundle, Fastify) on
@@ -18,6 +19,7 @@ const HELP = `pilot-status-mcp ${PACKAGE_VERSION} — MCP server for the Pilot S
 
 Usage:
   npx ${PACKAGE_NAME} [stdio|http] [options]
+  npx ${PACKAGE_NAME} check [--key ps_...] [--sandbox]
 
 Modes:
   stdio          JSON-RPC over stdin/stdout, for desktop clients (Claude Desktop, Cursor).
@@ -25,42 +27,52 @@ Modes:
   http           Stateless Streamable HTTP server: POST /mcp, GET /health,
                  GET /.well-known/oauth-protected-resource.
   (none)         The mode in MCP_TRANSPORT, else stdio.
+  check          Check the key (--key, else PILOT_STATUS_API_KEY / _ID) against the API at
+                 PILOT_STATUS_API_URL with cheap reads; print its scope (number or tenant) and,
+                 for a number key, its number. Exit 0 on a good key, 1 otherwise.
 
 Options:
-  --sandbox      Run against the embedded offline sandbox (a simulated Pilot Status API with demo
-                 data); stdio needs no key, HTTP clients use the demo keys it prints.
-  --port <n>     HTTP port (overrides PORT).
-  --host <addr>  HTTP bind address (overrides HOST).
-  -h, --help     Show this help.
-  -v, --version  Show the version.
+  --sandbox          Run against the embedded offline sandbox (a simulated Pilot Status API with
+                     demo data); stdio needs no key, HTTP clients use the demo keys it prints,
+                     check uses the demo number key unless given one.
+  --port <n>         HTTP port (overrides PORT); also --port=<n>.
+  --host <addr>      HTTP bind address (overrides HOST); also --host=<addr>.
+  --key <ps_...>     check: the key to check (overrides PILOT_STATUS_API_KEY); also --key=<ps_...>.
+  -h, --help         Show this help.
+  -v, --version      Show the version.
 
 Environment:
-${ENV_DOC.map(([n, d, w]) => `  ${n.padEnd(30)} ${w}${d !== '-' ? ` Default: ${d}.` : ''}`).join('\n')}
+${helpEnvironment()}
 `
 
-interface Args { mode?: 'stdio' | 'http', overrides: ConfigOverrides, help: boolean, version: boolean }
+interface Args { mode?: 'stdio' | 'http' | 'check', overrides: ConfigOverrides, key?: string, help: boolean, version: boolean }
 
+/** `--flag value` and `--flag=value` alike; values are checked by the settings' own rules. */
 function parseArgs (argv: string[]): Args {
   const out: Args = { overrides: {}, help: false, version: false }
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
+    const arg = argv[i]
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
+    const flag = eq > 0 ? arg.slice(0, eq) : arg
     const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1)
       const v = argv[++i]
-      if (v === undefined || v.startsWith('--')) throw new ConfigError([`${a} needs a value`])
+      if (v === undefined || v.startsWith('-')) throw new ConfigError([`${flag} needs a value, e.g. ${flag} ${flag === '--port' ? '8080' : flag === '--key' ? 'ps_...' : '127.0.0.1'}`])
       return v
     }
-    if (a === 'stdio' || a === 'http') out.mode = a
-    else if (a === '--sandbox') out.overrides.sandbox = true
-    else if (a === '--help' || a === '-h') out.help = true
-    else if (a === '--version' || a === '-v') out.version = true
-    else if (a === '--port') {
-      const v = value()
-      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ConfigError([`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(v)})`])
-      out.overrides.port = Number(v)
-    } else if (a === '--host') out.overrides.host = value()
-    else throw new ConfigError([`unknown argument ${JSON.stringify(a)} (see --help)`])
+    if (eq > 0 && !['--port', '--host', '--key'].includes(flag)) throw new ConfigError([`${flag} takes no value (see --help)`])
+    if (arg === 'stdio' || arg === 'http' || arg === 'check') {
+      if (out.mode && out.mode !== arg) throw new ConfigError([`choose one mode: ${out.mode} or ${arg}`])
+      out.mode = arg
+    } else if (flag === '--sandbox') out.overrides.sandbox = true
+    else if (flag === '--help' || flag === '-h') out.help = true
+    else if (flag === '--version' || flag === '-v') out.version = true
+    else if (flag === '--port') out.overrides.port = parseSetting('port', value(), '--port')
+    else if (flag === '--host') out.overrides.host = parseSetting('host', value(), '--host')
+    else if (flag === '--key') out.key = parseSetting('apiKey', value(), '--key')
+    else throw new ConfigError([`unknown argument ${JSON.stringify(arg)} (see --help)`])
   }
-  if (out.mode) out.overrides.transport = out.mode
+  if (out.mode === 'stdio' || out.mode === 'http') out.overrides.transport = out.mode
   return out
 }
 
@@ -104,10 +116,39 @@ async function withSandbox (config: Config, logger: Logger): Promise<{ config: C
   return { config, close: () => sb.close() }
 }
 
+/** `check`: the configured (or given) key against the API; exit code 0 for a good key, 1 otherwise. */
+async function check (args: Args): Promise<number> {
+  const config = loadConfig(process.env, args.overrides)
+  let apiUrl = config.apiUrl
+  let key = args.key ?? config.apiKey
+  let close: (() => Promise<void>) | undefined
+  if (config.sandbox) {
+    const { startSandbox } = await import('./sandbox/server.js')
+    const { SANDBOX_KEYS } = await import('./sandbox/core.js')
+    const sb = await startSandbox()
+    apiUrl = sb.url
+    close = () => sb.close()
+    if (!key && !config.apiKeyId) key = SANDBOX_KEYS.number
+  }
+  try {
+    const credentials = envCredentials({ apiKey: key, apiKeyId: config.apiKeyId })
+    if (!credentials) throw new ConfigError(['check needs a key: --key ps_..., or PILOT_STATUS_API_KEY (or PILOT_STATUS_API_KEY_ID)'])
+    const { checkKey, describeCheck } = await import('./check.js')
+    const result = await checkKey({ apiUrl, credentials, timeoutMs: config.upstreamTimeoutMs })
+    const where = config.sandbox ? 'the sandbox' : apiUrl
+    ;(result.ok ? process.stdout : process.stderr).write(describeCheck(result, where))
+    return result.ok ? 0 : 1
+  } finally {
+    await close?.()
+  }
+}
+
 async function main (): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   if (args.help) { process.stdout.write(HELP); return }
   if (args.version) { process.stdout.write(`${PACKAGE_VERSION}\n`); return }
+  if (args.key !== undefined && args.mode !== 'check') throw new ConfigError(['--key is for check; the servers read PILOT_STATUS_API_KEY'])
+  if (args.mode === 'check') { process.exitCode = await check(args); return }
 
   // Only the mode is needed here; each entry reads and validates the whole configuration.
   const early = loadConfig(process.env, args.overrides)
@@ -128,7 +169,14 @@ async function main (): Promise<void> {
     closers.push(sb.close)
   }
   const { runHttp } = await import('./http.js')
-  const app = await runHttp(config, logger)
+  let app: Awaited<ReturnType<typeof runHttp>>
+  try {
+    app = await runHttp(config, logger)
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err
+    for (const c of closers) await c().catch(() => {})
+    throw new ConfigError([`port ${config.port} on ${config.host} is already in use (another server is listening there): stop it, or pick another port with --port <n> (or PORT=<n>)`], 'Cannot start the HTTP server')
+  }
   closers.unshift(() => app.close())
   // SIGTERM/SIGINT: stop accepting connections, let in-flight calls finish (up to the grace
   // period), then exit 0; past the grace period, exit 1.

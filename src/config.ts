@@ -1,96 +1,346 @@
-// Configuration: the only reader of process.env. Parses and validates every setting once at
-// start-up; a bad value stops the process with a message naming the variable.
-import { TOOLSETS, type Toolset } from '../tools/define.js'
+// The one settings schema (TypeBox): every setting's environment variable, plugin option, type,
+// default, description and rules. Environment parsing (loadConfig), the plugin's option checks,
+// `--help`, .env.example and the README's configuration table all come from it.
+import { Kind, Type, type Static, type TSchema } from '@sinclair/typebox'
+import type { Credentials } from './api/credentials.js'
+import { TOOLSETS } from '../tools/define.js'
 
-export type Transport = 'stdio' | 'http'
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-
-export interface Config {
-  apiUrl: string
-  apiKey: string | undefined
-  apiKeyId: string | undefined
-  resourceUrl: string
-  authServerUrl: string
-  transport: Transport
-  port: number
-  host: string
-  logLevel: LogLevel
-  /** Deadline for one tool's upstream work, retries included. */
-  upstreamTimeoutMs: number
-  /** Deadline for a whole MCP HTTP request. */
-  requestTimeoutMs: number
-  /** Largest accepted MCP request body. */
-  bodyLimitBytes: number
-  /** On SIGTERM/SIGINT: how long in-flight calls may take to finish before the process exits anyway. */
-  shutdownGraceMs: number
-  /** Hostnames accepted in Host (besides loopback and MCP_RESOURCE_URL's); `*` accepts any. */
-  allowedHosts: string[]
-  /** Origins accepted in Origin (besides loopback and MCP_RESOURCE_URL's); `*` accepts any. */
-  allowedOrigins: string[]
-  /** HTTP: use the env key for requests that bring no credentials. */
-  httpEnvKeyFallback: boolean
-  toolsets: Toolset[] | undefined
-  tools: string[] | undefined
-  readOnly: boolean
-  /** List output schemas in tools/list. */
-  outputSchemas: boolean
-  /** Run against the embedded sandbox instead of the real API. */
-  sandbox: boolean
-  /** Whether MCP_RESOURCE_URL / PILOT_STATUS_AUTH_SERVER_URL were given (sandbox mode derives local ones otherwise). */
-  explicit: { resourceUrl: boolean, authServerUrl: boolean }
-  oauth: {
-    scopes: string[] | undefined
-    verification: 'off' | 'jwt' | 'introspection'
-    jwtIssuer: string | undefined
-    jwksUrl: string | undefined
-    introspectionUrl: string | undefined
-    introspectionClientId: string | undefined
-    introspectionClientSecret: string | undefined
-    /** Serve /authorize, /token, /register and the AS metadata on this origin. */
-    authServerRoutes: boolean
-  }
+/** What a setting's schema may carry besides JSON Schema: where it is read from and how it is shown. */
+interface SettingMeta {
+  /** The environment variable (absent: a plugin option only). */
+  env?: string
+  /** `.env.example` section. */
+  group?: string
+  /** Shown instead of the default when there is none, or it is not a literal (e.g. "from AS metadata"). */
+  shown?: string
+  /** A credential: its value never appears in a message. */
+  secret?: boolean
+  /** http(s) URL without query or fragment; a trailing slash is dropped. */
+  httpUrl?: boolean
+  /** A list whose single value `all` means "no restriction" (undefined). */
+  allMeansAny?: boolean
+  /** A list whose items must be known tool names (checked against the registry). */
+  knownTools?: boolean
+  /** What a list's items are called in a message ("unknown toolsets nope"). */
+  noun?: string
+  /** Completes "<name> must …" when `pattern` does not match. */
+  patternMessage?: string
+  /** The embedded plugin's default, where it differs from the standalone server's (and why, in the description). */
+  pluginDefault?: unknown
 }
 
-/** Every variable, its default and meaning: printed by --help and kept in step with the README. */
-export const ENV_DOC: Array<[name: string, dflt: string, what: string]> = [
-  ['PILOT_STATUS_API_URL', 'https://pilotstatuss.com', 'Pilot Status API base URL (no trailing slash).'],
-  ['PILOT_STATUS_API_KEY', '-', 'ps_... key. Required for stdio; HTTP fallback for requests without credentials.'],
-  ['PILOT_STATUS_API_KEY_ID', '-', 'Optional x-api-key-id sent with (or instead of) the key.'],
-  ['MCP_RESOURCE_URL', 'https://mcp.pilotstatuss.com', 'Public URL of this server: the OAuth resource identifier.'],
-  ['PILOT_STATUS_AUTH_SERVER_URL', 'https://pilotstatuss.com', 'OAuth authorization server announced in the metadata.'],
-  ['MCP_TRANSPORT', 'stdio', 'stdio or http, when no mode argument is given.'],
-  ['PORT', '8787', 'HTTP port.'],
-  ['HOST', '0.0.0.0', 'HTTP bind address.'],
-  ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent (logs go to stderr).'],
-  ['PILOT_STATUS_TIMEOUT_MS', '30000', 'Deadline for a tool\'s upstream calls (retries included).'],
-  ['MCP_REQUEST_TIMEOUT_MS', '60000', 'Deadline for one MCP HTTP request.'],
-  ['MCP_BODY_LIMIT_BYTES', '1048576', 'Largest MCP request body; larger gets 413.'],
-  ['MCP_SHUTDOWN_GRACE_MS', '10000', 'On SIGTERM/SIGINT: stop accepting, let in-flight calls finish for up to this long, then exit.'],
-  ['MCP_ALLOWED_HOSTS', '-', 'Comma list of extra Host names accepted (loopback and MCP_RESOURCE_URL\'s host always are); * for any.'],
-  ['MCP_ALLOWED_ORIGINS', '-', 'Comma list of extra browser Origins accepted (loopback and MCP_RESOURCE_URL\'s always are); * for any.'],
-  ['MCP_HTTP_ENV_KEY_FALLBACK', 'true', 'HTTP: serve credential-less requests with PILOT_STATUS_API_KEY (false → always 401).'],
-  ['PILOT_STATUS_TOOLSETS', 'all', `Comma list of toolsets to expose: ${TOOLSETS.join(', ')}.`],
-  ['PILOT_STATUS_TOOLS', 'all', 'Comma list of tool names to expose (allow-list).'],
-  ['PILOT_STATUS_READ_ONLY', 'false', 'true: expose and allow only read-only tools.'],
-  ['PILOT_STATUS_OUTPUT_SCHEMAS', 'false', 'true: list every tool\'s output schema in tools/list (+10 KB; for clients that validate structured results).'],
-  ['PILOT_STATUS_SANDBOX', 'false', 'true: run against the embedded offline sandbox (same as --sandbox).'],
-  ['MCP_OAUTH_SCOPES', '-', 'Comma list of OAuth scopes announced in the metadata and named in 401 challenges.'],
-  ['MCP_TOKEN_VERIFICATION', 'off', 'off (forward bearer tokens; the API validates them), jwt (verify signature, issuer, audience, expiry here) or introspection (RFC 7662).'],
-  ['MCP_JWT_ISSUER', 'auth server URL', 'jwt mode: expected iss.'],
-  ['MCP_JWKS_URL', 'from AS metadata', 'jwt mode: JWKS URL (default: jwks_uri of the authorization server metadata).'],
-  ['MCP_INTROSPECTION_URL', 'from AS metadata', 'introspection mode: RFC 7662 endpoint.'],
-  ['MCP_INTROSPECTION_CLIENT_ID', '-', 'introspection mode: client id for HTTP Basic auth at the endpoint.'],
-  ['MCP_INTROSPECTION_CLIENT_SECRET', '-', 'introspection mode: client secret (secret).'],
-  ['MCP_AUTH_SERVER_ROUTES', 'false', 'true: serve /.well-known/oauth-authorization-server, /authorize, /token and /register on this origin, forwarded to the authorization server.']
-]
+const s = <T extends TSchema>(schema: T, meta: SettingMeta & { description: string, default?: unknown }): T =>
+  ({ ...schema, ...meta }) as T
+
+const port = { minimum: 0, maximum: 65535 }
+const ms = (max: number) => ({ minimum: 100, maximum: max })
+const url = (env: string, group: string, dflt: string | undefined, description: string, shown?: string) =>
+  s(Type.String(), { env, group, httpUrl: true, default: dflt, description, shown })
+const list = () => Type.Array(Type.String())
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)))
+
+/**
+ * Every setting, in the order `--help`, .env.example and the README list them. Adding a setting
+ * is one entry here (plus, if the embedded plugin must not take it, its key in SERVER_ONLY);
+ * its consumer then reads `config.<key>` / the option of the same name.
+ */
+export const SETTINGS = {
+  apiUrl: url('PILOT_STATUS_API_URL', 'Pilot Status API', 'https://pilotstatuss.com', 'Pilot Status API base URL (no trailing slash).'),
+  apiKey: Type.Optional(s(Type.String({ pattern: '^ps_[A-Za-z0-9_-]+$' }), {
+    env: 'PILOT_STATUS_API_KEY',
+    group: 'Pilot Status API',
+    secret: true,
+    patternMessage: 'be a Pilot Status key: ps_ followed by letters, digits, _ or -',
+    description: '`ps_…` key (secret). Required for stdio; on HTTP it serves requests that bring no credentials (see `MCP_HTTP_ENV_KEY_FALLBACK`).'
+  })),
+  apiKeyId: Type.Optional(s(Type.String(), {
+    env: 'PILOT_STATUS_API_KEY_ID',
+    group: 'Pilot Status API',
+    secret: true,
+    description: 'Optional `x-api-key-id` sent with (or instead of) the key.'
+  })),
+  upstreamTimeoutMs: s(Type.Integer(ms(600_000)), {
+    env: 'PILOT_STATUS_TIMEOUT_MS',
+    group: 'Pilot Status API',
+    default: 30_000,
+    description: 'Deadline for a tool\'s upstream calls (retries included), in ms.'
+  }),
+  upstreamMaxConcurrency: s(Type.Integer({ minimum: 1, maximum: 100_000 }), {
+    env: 'PILOT_STATUS_MAX_CONCURRENCY',
+    group: 'Pilot Status API',
+    default: 128,
+    description: 'Most Pilot Status API calls in flight at once, all callers together; further calls wait their turn.'
+  }),
+  upstreamMaxPerCredential: s(Type.Integer({ minimum: 1, maximum: 100_000 }), {
+    env: 'PILOT_STATUS_MAX_CONCURRENCY_PER_CREDENTIAL',
+    group: 'Pilot Status API',
+    default: 32,
+    description: 'Most Pilot Status API calls in flight at once for one key or token, so one caller cannot take every slot.'
+  }),
+  resourceUrl: url('MCP_RESOURCE_URL', 'OAuth (HTTP, claude.ai connector)', 'https://mcp.pilotstatuss.com', 'Public URL of this server: the OAuth resource identifier.'),
+  authServerUrl: url('PILOT_STATUS_AUTH_SERVER_URL', 'OAuth (HTTP, claude.ai connector)', 'https://pilotstatuss.com', 'OAuth authorization server announced in the metadata.'),
+  transport: s(literals(['stdio', 'http'] as const), {
+    env: 'MCP_TRANSPORT',
+    group: 'Transport',
+    default: 'stdio',
+    description: '`stdio` or `http`, when no mode argument is given.'
+  }),
+  port: s(Type.Integer(port), { env: 'PORT', group: 'Transport', default: 8787, description: 'HTTP port (`--port`).' }),
+  host: s(Type.String(), { env: 'HOST', group: 'Transport', default: '0.0.0.0', description: 'HTTP bind address (`--host`).' }),
+  logLevel: s(literals(LOG_LEVELS), {
+    env: 'LOG_LEVEL',
+    group: 'Transport',
+    default: 'info',
+    description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. Logs go to stderr, credentials redacted.'
+  }),
+  mcpPath: s(Type.String({ pattern: '^/[A-Za-z0-9/_-]*$' }), {
+    default: '/mcp',
+    patternMessage: 'be a path such as /mcp',
+    description: 'Path of the MCP endpoint within the plugin\'s prefix.'
+  }),
+  requestTimeoutMs: s(Type.Integer(ms(3_600_000)), {
+    env: 'MCP_REQUEST_TIMEOUT_MS',
+    group: 'Limits',
+    default: 60_000,
+    description: 'Deadline for one MCP HTTP request, in ms.'
+  }),
+  requestReadTimeoutMs: s(Type.Integer(ms(3_600_000)), {
+    env: 'MCP_REQUEST_READ_TIMEOUT_MS',
+    group: 'Limits',
+    default: 30_000,
+    description: 'Deadline for receiving a whole HTTP request (headers and body), in ms; past it the answer is `408` and the connection is closed. Embedded: set Fastify\'s `requestTimeout` (see Embedding).'
+  }),
+  bodyLimitBytes: s(Type.Integer({ minimum: 1024, maximum: 100 * 1_048_576 }), {
+    env: 'MCP_BODY_LIMIT_BYTES',
+    group: 'Limits',
+    default: 1_048_576,
+    description: 'Largest MCP request body in bytes; larger gets `413`.'
+  }),
+  shutdownGraceMs: s(Type.Integer(ms(3_600_000)), {
+    env: 'MCP_SHUTDOWN_GRACE_MS',
+    group: 'Limits',
+    default: 10_000,
+    description: 'On SIGTERM/SIGINT: stop accepting, let in-flight calls finish for up to this long (ms), then exit.'
+  }),
+  fastPath: s(Type.Boolean(), {
+    env: 'MCP_FAST_PATH',
+    group: 'Limits',
+    default: true,
+    description: '`true`: answer well-formed `tools/call` and `tools/list` without the SDK\'s per-request plumbing (the same answers, about half the CPU); `false`: every request goes through the SDK.'
+  }),
+  allowedHosts: s(list(), {
+    env: 'MCP_ALLOWED_HOSTS',
+    group: 'HTTP security',
+    default: [],
+    description: 'Comma list of extra `Host` names accepted (loopback and `MCP_RESOURCE_URL`\'s host always are); `*` for any.'
+  }),
+  allowedOrigins: s(list(), {
+    env: 'MCP_ALLOWED_ORIGINS',
+    group: 'HTTP security',
+    default: [],
+    description: 'Comma list of extra browser `Origin`s accepted (loopback and `MCP_RESOURCE_URL`\'s always are); `*` for any.'
+  }),
+  envKeyFallback: s(Type.Boolean(), {
+    env: 'MCP_HTTP_ENV_KEY_FALLBACK',
+    group: 'HTTP security',
+    default: true,
+    pluginDefault: false,
+    description: 'HTTP: serve credential-less requests with `PILOT_STATUS_API_KEY` (`false` → always `401`). The embedded plugin defaults to `false`: anyone who can reach the route would act with the key.'
+  }),
+  toolsets: Type.Optional(s(Type.Array(literals(TOOLSETS)), {
+    env: 'PILOT_STATUS_TOOLSETS',
+    group: 'Which tools',
+    allMeansAny: true,
+    noun: 'toolsets',
+    shown: 'all',
+    description: `Comma list of toolsets to expose: ${TOOLSETS.join(', ')}.`
+  })),
+  tools: Type.Optional(s(list(), {
+    env: 'PILOT_STATUS_TOOLS',
+    group: 'Which tools',
+    allMeansAny: true,
+    knownTools: true,
+    noun: 'tools',
+    shown: 'all',
+    description: 'Comma list of tool names to expose (allow-list).'
+  })),
+  readOnly: s(Type.Boolean(), {
+    env: 'PILOT_STATUS_READ_ONLY',
+    group: 'Which tools',
+    default: false,
+    description: '`true`: expose and allow only read-only tools.'
+  }),
+  outputSchemas: s(Type.Boolean(), {
+    env: 'PILOT_STATUS_OUTPUT_SCHEMAS',
+    group: 'Which tools',
+    default: false,
+    description: '`true`: list every tool\'s output schema in `tools/list` (+10 KB; for clients that validate structured results). Results carry `structuredContent` either way.'
+  }),
+  sandbox: s(Type.Boolean(), {
+    env: 'PILOT_STATUS_SANDBOX',
+    group: 'Sandbox',
+    default: false,
+    description: '`true`: run against the embedded offline sandbox (same as `--sandbox`).'
+  }),
+  oauthScopes: Type.Optional(s(list(), {
+    env: 'MCP_OAUTH_SCOPES',
+    group: 'OAuth token checks (HTTP)',
+    description: 'Comma list of OAuth scopes announced in the metadata (`scopes_supported`) and named in `401` challenges.'
+  })),
+  tokenVerification: s(literals(['off', 'jwt', 'introspection'] as const), {
+    env: 'MCP_TOKEN_VERIFICATION',
+    group: 'OAuth token checks (HTTP)',
+    default: 'off',
+    description: '`off` (forward bearer tokens; the API validates them), `jwt` (verify signature, issuer, audience, expiry here) or `introspection` (RFC 7662).'
+  }),
+  jwtIssuer: Type.Optional(s(Type.String(), {
+    env: 'MCP_JWT_ISSUER',
+    group: 'OAuth token checks (HTTP)',
+    shown: 'the authorization server URL',
+    description: '`jwt` mode: expected `iss`.'
+  })),
+  jwksUrl: Type.Optional(url('MCP_JWKS_URL', 'OAuth token checks (HTTP)', undefined, '`jwt` mode: JWKS URL.', '`jwks_uri` of the authorization server metadata')),
+  introspectionUrl: Type.Optional(url('MCP_INTROSPECTION_URL', 'OAuth token checks (HTTP)', undefined, '`introspection` mode: RFC 7662 endpoint.', '`introspection_endpoint` of the authorization server metadata')),
+  introspectionClientId: Type.Optional(s(Type.String(), {
+    env: 'MCP_INTROSPECTION_CLIENT_ID',
+    group: 'OAuth token checks (HTTP)',
+    description: '`introspection` mode: client id for HTTP Basic auth at the endpoint.'
+  })),
+  introspectionClientSecret: Type.Optional(s(Type.String(), {
+    env: 'MCP_INTROSPECTION_CLIENT_SECRET',
+    group: 'OAuth token checks (HTTP)',
+    secret: true,
+    description: '`introspection` mode: client secret (secret).'
+  })),
+  authorizationServerRoutes: s(Type.Boolean(), {
+    env: 'MCP_AUTH_SERVER_ROUTES',
+    group: 'OAuth token checks (HTTP)',
+    default: false,
+    description: '`true`: serve `/.well-known/oauth-authorization-server`, `/authorize`, `/token` and `/register` on this origin, forwarded to the authorization server.'
+  }),
+  resourceName: s(Type.String(), {
+    default: 'Pilot Status MCP server',
+    description: 'Human name in the protected-resource metadata.'
+  })
+}
+
+/** The whole schema as one TypeBox object (a JSON Schema of the resolved settings). */
+export const SettingsSchema = Type.Object(SETTINGS)
+/** Every setting, resolved: defaults applied, values checked. */
+export type Settings = Static<typeof SettingsSchema>
+export type SettingKey = keyof typeof SETTINGS
+export type Transport = Settings['transport']
+export type LogLevel = Settings['logLevel']
+
+/** Settings of the process, not of the plugin: the embedding host owns its server, logger and shutdown. */
+export const SERVER_ONLY = ['transport', 'port', 'host', 'logLevel', 'shutdownGraceMs', 'sandbox', 'requestReadTimeoutMs'] as const
+/** What the plugin accepts as options: every other setting, each optional. */
+export type PluginSettings = Partial<Omit<Settings, typeof SERVER_ONLY[number]>>
+
+/** The standalone configuration: the settings, plus which URLs were given at all. */
+export type Config = Settings & {
+  /** Whether MCP_RESOURCE_URL / PILOT_STATUS_AUTH_SERVER_URL were given (sandbox mode derives local ones otherwise). */
+  explicit: { resourceUrl: boolean, authServerUrl: boolean }
+}
+
+type Schema = TSchema & SettingMeta & { default?: unknown, description: string, pattern?: string, minimum?: number, maximum?: number, items?: TSchema, anyOf?: Array<{ const: string }> }
+const entries = Object.entries(SETTINGS) as Array<[SettingKey, Schema]>
 
 export class ConfigError extends Error {
   readonly problems: string[]
-  constructor (problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  constructor (problems: string[], heading = 'Invalid configuration') {
+    super(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'ConfigError'
     this.problems = problems
   }
+}
+
+/** true/1/yes/on and false/0/no/off, any case, trimmed; anything else is undefined. */
+export function parseBoolean (value: string): boolean | undefined {
+  const v = value.trim().toLowerCase()
+  if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true
+  if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false
+  return undefined
+}
+
+function choices (schema: Schema): string[] | undefined {
+  return schema[Kind] === 'Union' ? schema.anyOf!.map((a) => a.const) : undefined
+}
+
+function orList (values: readonly string[]): string {
+  return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`
+}
+
+/** An environment string as the setting's type (unparseable text is kept, and refused by `check`). */
+function fromText (schema: Schema, text: string): unknown {
+  switch (schema[Kind]) {
+    case 'Integer': return /^\d+$/.test(text) ? Number(text) : text
+    case 'Boolean': return parseBoolean(text) ?? text
+    case 'Union': return text.toLowerCase()
+    case 'Array': {
+      const items = text.split(',').map((x) => x.trim()).filter(Boolean)
+      return schema.allMeansAny && items.length === 1 && items[0] === 'all' ? undefined : items
+    }
+    default: return text
+  }
+}
+
+interface CheckContext { knownTools?: ReadonlySet<string> }
+
+/**
+ * The rules, for a value from either source: `name` is the variable or the option, so both
+ * refuse the same values with the same sentence. Returns the value normalised, or a problem.
+ */
+function check (schema: Schema, name: string, value: unknown, ctx: CheckContext): { value: unknown } | { problem: string } {
+  const got = schema.secret ? '(value not shown)' : `(got ${JSON.stringify(value)})`
+  switch (schema[Kind]) {
+    case 'Integer': {
+      const min = schema.minimum ?? 0
+      const max = schema.maximum ?? Number.MAX_SAFE_INTEGER
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        return { problem: `${name} must be a whole number from ${min} to ${max} ${got}` }
+      }
+      return { value }
+    }
+    case 'Boolean':
+      return typeof value === 'boolean' ? { value } : { problem: `${name} must be true or false ${got}` }
+    case 'Union': {
+      const valid = choices(schema)!
+      return valid.includes(value as string) ? { value } : { problem: `${name} must be ${orList(valid)} ${got}` }
+    }
+    case 'Array': {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return { problem: `${name} must be a list of strings ${got}` }
+      const valid = schema.items && choices(schema.items as Schema)
+      const known = valid ?? (schema.knownTools && ctx.knownTools ? [...ctx.knownTools] : undefined)
+      if (known) {
+        const bad = value.filter((v) => !known.includes(v))
+        if (bad.length) return { problem: `${name} has unknown ${schema.noun ?? 'values'} ${bad.join(', ')}; valid: ${known.join(', ')}` }
+      }
+      return { value: [...value] }
+    }
+    default: {
+      if (typeof value !== 'string') return { problem: `${name} must be text ${got}` }
+      if (schema.pattern && !new RegExp(schema.pattern).test(value)) return { problem: `${name} must ${schema.patternMessage} ${got}` }
+      if (schema.httpUrl) {
+        let u: URL
+        try {
+          u = new URL(value)
+        } catch {
+          return { problem: `${name} must be an http(s) URL ${got}` }
+        }
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') return { problem: `${name} must be an http(s) URL ${got}` }
+        if (u.search || u.hash) return { problem: `${name} must not have a query or fragment ${got}` }
+        return { value: value.replace(/\/+$/, '') }
+      }
+      return { value }
+    }
+  }
+}
+
+function defaultOf (schema: Schema, plugin: boolean): unknown {
+  const d = plugin && 'pluginDefault' in schema ? schema.pluginDefault : schema.default
+  return Array.isArray(d) ? [...d] : d
 }
 
 export interface ConfigOverrides {
@@ -100,119 +350,131 @@ export interface ConfigOverrides {
   host?: string
 }
 
+/** The command-line flag that overrides a setting, named in its messages. */
+const FLAGS: Partial<Record<SettingKey, string>> = { port: '--port', host: '--host' }
+
 /** Tool names known to the registry, for validating PILOT_STATUS_TOOLS. */
 export type KnownTools = ReadonlySet<string>
 
+/** One setting's text (from the environment or a command-line flag) → its value; throws ConfigError naming `name`. */
+export function parseSetting<K extends SettingKey> (key: K, text: string, name: string = FLAGS[key] ?? SETTINGS[key].env ?? key): Settings[K] {
+  const schema = SETTINGS[key] as Schema
+  const r = check(schema, name, fromText(schema, text.trim()), {})
+  if ('problem' in r) throw new ConfigError([r.problem])
+  return r.value as Settings[K]
+}
+
+/** Reads every setting from the environment: defaults applied, every bad value named at once. */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}, knownTools?: KnownTools): Config {
   const problems: string[] = []
-  const str = (name: string): string | undefined => {
-    const v = env[name]
+  const out: Record<string, unknown> = {}
+  const text = (name: string | undefined) => {
+    const v = name === undefined ? undefined : env[name]
     return v === undefined || v.trim() === '' ? undefined : v.trim()
   }
-  const url = (name: string, dflt: string): string => {
-    const v = str(name) ?? dflt
-    try {
-      const u = new URL(v)
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme')
-      if (u.search || u.hash) {
-        problems.push(`${name} must not have a query or fragment (got ${JSON.stringify(v)})`)
-      }
-      return v.replace(/\/+$/, '')
-    } catch {
-      problems.push(`${name} must be an http(s) URL (got ${JSON.stringify(v)})`)
-      return dflt
-    }
-  }
-  const int = (name: string, dflt: number, min: number, max: number, override?: number): number => {
-    if (override !== undefined) return override
-    const v = str(name)
-    if (v === undefined) return dflt
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`)
-      return dflt
-    }
-    return Number(v)
-  }
-  const bool = (name: string, dflt: boolean): boolean => {
-    const v = str(name)?.toLowerCase()
-    if (v === undefined) return dflt
-    if (['true', '1', 'yes', 'on'].includes(v)) return true
-    if (['false', '0', 'no', 'off'].includes(v)) return false
-    problems.push(`${name} must be true or false (got ${JSON.stringify(env[name])})`)
-    return dflt
-  }
-  const list = (name: string): string[] | undefined => {
-    const v = str(name)
-    if (v === undefined) return undefined
-    return v.split(',').map((s) => s.trim()).filter(Boolean)
-  }
-
-  const transportRaw = overrides.transport ?? str('MCP_TRANSPORT') ?? 'stdio'
-  if (transportRaw !== 'stdio' && transportRaw !== 'http') problems.push(`MCP_TRANSPORT must be stdio or http (got ${JSON.stringify(transportRaw)})`)
-  const logLevel = (str('LOG_LEVEL') ?? 'info') as LogLevel
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got ${JSON.stringify(logLevel)})`)
-  }
-
-  const apiKey = str('PILOT_STATUS_API_KEY')
-  if (apiKey !== undefined && !/^ps_[A-Za-z0-9_-]+$/.test(apiKey)) {
-    problems.push('PILOT_STATUS_API_KEY must be a Pilot Status key: ps_ followed by letters, digits, _ or - (value not shown)')
-  }
-
-  let toolsets: Toolset[] | undefined
-  const ts = list('PILOT_STATUS_TOOLSETS')
-  if (ts && !(ts.length === 1 && ts[0] === 'all')) {
-    const bad = ts.filter((s) => !(TOOLSETS as readonly string[]).includes(s))
-    if (bad.length) problems.push(`PILOT_STATUS_TOOLSETS has unknown toolsets ${bad.join(', ')}; valid: ${TOOLSETS.join(', ')}`)
-    toolsets = ts.filter((s): s is Toolset => (TOOLSETS as readonly string[]).includes(s))
-  }
-  let tools: string[] | undefined
-  const tl = list('PILOT_STATUS_TOOLS')
-  if (tl && !(tl.length === 1 && tl[0] === 'all')) {
-    if (knownTools) {
-      const bad = tl.filter((n) => !knownTools.has(n))
-      if (bad.length) problems.push(`PILOT_STATUS_TOOLS has unknown tools ${bad.join(', ')}; valid: ${[...knownTools].join(', ')}`)
-    }
-    tools = tl
-  }
-
-  const verification = (str('MCP_TOKEN_VERIFICATION') ?? 'off').toLowerCase()
-  if (!['off', 'jwt', 'introspection'].includes(verification)) problems.push(`MCP_TOKEN_VERIFICATION must be off, jwt or introspection (got ${JSON.stringify(verification)})`)
-
-  const config: Config = {
-    apiUrl: url('PILOT_STATUS_API_URL', 'https://pilotstatuss.com'),
-    apiKey,
-    apiKeyId: str('PILOT_STATUS_API_KEY_ID'),
-    resourceUrl: url('MCP_RESOURCE_URL', 'https://mcp.pilotstatuss.com'),
-    authServerUrl: url('PILOT_STATUS_AUTH_SERVER_URL', 'https://pilotstatuss.com'),
-    transport: transportRaw as Transport,
-    port: int('PORT', 8787, 0, 65535, overrides.port),
-    host: overrides.host ?? str('HOST') ?? '0.0.0.0',
-    logLevel,
-    upstreamTimeoutMs: int('PILOT_STATUS_TIMEOUT_MS', 30_000, 100, 600_000),
-    requestTimeoutMs: int('MCP_REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
-    bodyLimitBytes: int('MCP_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
-    shutdownGraceMs: int('MCP_SHUTDOWN_GRACE_MS', 10_000, 100, 3_600_000),
-    allowedHosts: list('MCP_ALLOWED_HOSTS') ?? [],
-    allowedOrigins: list('MCP_ALLOWED_ORIGINS') ?? [],
-    httpEnvKeyFallback: bool('MCP_HTTP_ENV_KEY_FALLBACK', true),
-    toolsets,
-    tools,
-    readOnly: bool('PILOT_STATUS_READ_ONLY', false),
-    outputSchemas: bool('PILOT_STATUS_OUTPUT_SCHEMAS', false),
-    sandbox: overrides.sandbox ?? bool('PILOT_STATUS_SANDBOX', false),
-    explicit: { resourceUrl: str('MCP_RESOURCE_URL') !== undefined, authServerUrl: str('PILOT_STATUS_AUTH_SERVER_URL') !== undefined },
-    oauth: {
-      scopes: list('MCP_OAUTH_SCOPES'),
-      verification: verification as Config['oauth']['verification'],
-      jwtIssuer: str('MCP_JWT_ISSUER'),
-      jwksUrl: str('MCP_JWKS_URL') !== undefined ? url('MCP_JWKS_URL', '') : undefined,
-      introspectionUrl: str('MCP_INTROSPECTION_URL') !== undefined ? url('MCP_INTROSPECTION_URL', '') : undefined,
-      introspectionClientId: str('MCP_INTROSPECTION_CLIENT_ID'),
-      introspectionClientSecret: str('MCP_INTROSPECTION_CLIENT_SECRET'),
-      authServerRoutes: bool('MCP_AUTH_SERVER_ROUTES', false)
-    }
+  for (const [key, schema] of entries) {
+    const override = (overrides as Record<string, unknown>)[key]
+    const raw = text(schema.env)
+    const value = override !== undefined ? override : raw === undefined ? undefined : fromText(schema, raw)
+    if (value === undefined) { out[key] = defaultOf(schema, false); continue }
+    const name = override !== undefined ? FLAGS[key] ?? key : schema.env!
+    const r = check(schema, name, value, { knownTools })
+    if ('problem' in r) problems.push(r.problem)
+    else out[key] = r.value
   }
   if (problems.length) throw new ConfigError(problems)
-  return config
+  return {
+    ...(out as Settings),
+    explicit: { resourceUrl: text('MCP_RESOURCE_URL') !== undefined, authServerUrl: text('PILOT_STATUS_AUTH_SERVER_URL') !== undefined }
+  }
+}
+
+/** The plugin's options resolved by the same rules: defaults applied, bad options refused at registration. */
+export function resolvePluginSettings (options: Record<string, unknown>, knownTools?: KnownTools): Omit<Settings, typeof SERVER_ONLY[number]> {
+  const problems: string[] = []
+  const out: Record<string, unknown> = {}
+  for (const [key, schema] of entries) {
+    if ((SERVER_ONLY as readonly string[]).includes(key)) continue
+    const value = options[key]
+    if (value === undefined) { out[key] = defaultOf(schema, true); continue }
+    const r = check(schema, key, value, { knownTools })
+    if ('problem' in r) problems.push(r.problem)
+    else out[key] = r.value
+  }
+  if (out.envKeyFallback === true && out.apiKey === undefined && out.apiKeyId === undefined) problems.push('envKeyFallback needs apiKey or apiKeyId')
+  if (problems.length) throw new ConfigError(problems, 'pilot-status-mcp: invalid options')
+  return out as Omit<Settings, typeof SERVER_ONLY[number]>
+}
+
+/** The plugin options a configuration stands for (the standalone server registers the plugin with these). */
+export function pluginOptions (config: Config): PluginSettings {
+  const out: Record<string, unknown> = {}
+  for (const [key] of entries) if (!(SERVER_ONLY as readonly string[]).includes(key)) out[key] = config[key]
+  // Standalone, the fallback is on by default, and only meaningful with a key to fall back to.
+  out.envKeyFallback = config.envKeyFallback && envCredentials(config) !== undefined
+  return out as PluginSettings
+}
+
+/** The credentials the configured key and/or key id stand for: stdio's identity, and HTTP's fallback. */
+export function envCredentials (s: { apiKey?: string, apiKeyId?: string }): Credentials | undefined {
+  if (s.apiKey) return s.apiKeyId ? { kind: 'apiKey', key: s.apiKey, keyId: s.apiKeyId, source: 'env' } : { kind: 'apiKey', key: s.apiKey, source: 'env' }
+  if (s.apiKeyId) return { kind: 'apiKeyId', keyId: s.apiKeyId, source: 'env' }
+  return undefined
+}
+
+// ---- Documentation, generated from the schema ----
+
+const plain = (md: string) => md.replace(/`/g, '')
+
+function shownDefault (schema: Schema): string | undefined {
+  if (schema.shown !== undefined) return schema.shown
+  const d = schema.default
+  if (d === undefined || (Array.isArray(d) && d.length === 0)) return undefined
+  return String(d)
+}
+
+/** [variable, default ('-' when none), description]: every environment variable, in schema order. */
+export const ENV_DOC: Array<[name: string, dflt: string, what: string]> = entries
+  .filter(([, schema]) => schema.env !== undefined)
+  .map(([, schema]) => [schema.env!, plain(shownDefault(schema) ?? '-'), plain(schema.description)])
+
+/** The environment section of `--help`. */
+export function helpEnvironment (): string {
+  return ENV_DOC.map(([n, d, w]) => `  ${n.padEnd(44)} ${w}${d !== '-' ? ` Default: ${d}.` : ''}`).join('\n')
+}
+
+/** The README's configuration table (between its settings:start/end markers). */
+export function readmeTable (): string {
+  const rows = entries.map(([key, schema]) => {
+    const env = schema.env ? `\`${schema.env}\`` : '—'
+    const option = (SERVER_ONLY as readonly string[]).includes(key) ? '—' : `\`${key}\``
+    const d = shownDefault(schema)
+    const dflt = d === undefined ? '—' : schema.shown !== undefined ? d : `\`${d}\``
+    const pd = 'pluginDefault' in schema ? ` (plugin: \`${String(schema.pluginDefault)}\`)` : ''
+    return `| ${env} | ${option} | ${dflt}${pd} | ${schema.description.replace(/\|/g, '\\|')} |`
+  })
+  return ['| variable | plugin option | default | meaning |', '|---|---|---|---|', ...rows].join('\n')
+}
+
+/** .env.example: every variable commented out with its literal default, grouped. */
+export function envExample (): string {
+  const head = [
+    '# @pilot-status/mcp-server — every setting, with its default (the same list as `--help`).',
+    '# Every line is commented out, so this file changes nothing as it is: copy it to .env and',
+    '# uncomment what you change. The server itself does not read .env; pass the file with',
+    '# `docker run --env-file .env …` or `node --env-file=.env dist/src/cli.js …`.',
+    '# Never commit a real key.',
+    '# Generated from src/config.ts (UPDATE_DOCS=1 npx tap test/release/env-example.test.ts).'
+  ]
+  const out = [...head]
+  let group: string | undefined
+  for (const [, schema] of entries) {
+    if (schema.env === undefined) continue
+    if (schema.group !== group) { group = schema.group; out.push('', `# ---- ${group} ----`) }
+    // A default that is not a literal value ("from AS metadata") is left empty: uncommenting
+    // the line must not change anything.
+    const d = shownDefault(schema) ?? ''
+    out.push(`# ${plain(schema.description)}`, `# ${schema.env}=${/\s/.test(d) ? '' : d}`)
+  }
+  return out.join('\n') + '\n'
 }

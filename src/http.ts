@@ -1,7 +1,7 @@
 // The standalone Streamable HTTP server: a thin Fastify shell around the product plugin.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import { envCredentials, pluginOptions, type Config } from './config.js'
 import pilotStatusMcp from './app.js'
 import { isLoopbackHost } from '../plugins/origin-guard.js'
 import { loadUndici } from './api/client.js'
@@ -16,7 +16,16 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: true,
     return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    // A request (headers and body) must arrive within this, else Node answers 408 and closes the
+    // connection: a client trickling or stalling its body cannot hold a socket and a parser.
+    requestTimeout: config.requestReadTimeoutMs,
+    // Node checks the deadline on a timer (every 30 s by default, which would let a 1 s deadline
+    // run to a minute); headers alone default to 60 s, longer than the deadline.
+    http: {
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.requestReadTimeoutMs / 4))),
+      headersTimeout: Math.min(60_000, config.requestReadTimeoutMs)
+    }
   })
   // Graceful close: server.close() stops accepting and drops idle keep-alive connections once;
   // a connection whose request was in flight turns idle only after its answer, and would then
@@ -26,37 +35,13 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     sweeper = setInterval(() => app.server.closeIdleConnections(), 50).unref()
   })
   app.addHook('onClose', async () => clearInterval(sweeper))
-  await app.register(pilotStatusMcp, {
-    apiUrl: config.apiUrl,
-    apiKey: config.apiKey,
-    apiKeyId: config.apiKeyId,
-    envKeyFallback: config.httpEnvKeyFallback && (config.apiKey !== undefined || config.apiKeyId !== undefined),
-    resourceUrl: config.resourceUrl,
-    authServerUrl: config.authServerUrl,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    bodyLimitBytes: config.bodyLimitBytes,
-    allowedHosts: config.allowedHosts,
-    allowedOrigins: config.allowedOrigins,
-    toolsets: config.toolsets,
-    tools: config.tools,
-    readOnly: config.readOnly,
-    outputSchemas: config.outputSchemas,
-    oauthScopes: config.oauth.scopes,
-    tokenVerification: config.oauth.verification,
-    jwtIssuer: config.oauth.jwtIssuer,
-    jwksUrl: config.oauth.jwksUrl,
-    introspectionUrl: config.oauth.introspectionUrl,
-    introspectionClientId: config.oauth.introspectionClientId,
-    introspectionClientSecret: config.oauth.introspectionClientSecret,
-    authorizationServerRoutes: config.oauth.authServerRoutes
-  })
+  await app.register(pilotStatusMcp, pluginOptions(config))
   return app
 }
 
 export async function runHttp (config: Config, logger: Logger): Promise<FastifyInstance> {
   const app = await buildHttpServer(config, logger)
-  if (config.httpEnvKeyFallback && config.apiKey && !isLoopbackHost(config.host)) {
+  if (config.envKeyFallback && envCredentials(config)?.kind === 'apiKey' && !isLoopbackHost(config.host)) {
     const warning = `PILOT_STATUS_API_KEY is set and the server listens on ${config.host}: anyone who can reach port ${config.port} can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.`
     logger.warn(warning)
     // Loud whatever LOG_LEVEL says: this is how a key gets exposed by accident.

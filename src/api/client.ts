@@ -21,6 +21,9 @@ export interface ApiClientOptions {
   retryBaseMs?: number
   /** Keep-alive connections per origin. */
   connections?: number
+  /** Most calls in flight at once, and per credential (implemented on the client's own branch). */
+  maxConcurrency?: number
+  maxPerCredential?: number
   /** An undici dispatcher to use instead of the built-in pool (tests, proxies). */
   dispatcher?: Dispatcher
 }
