@@ -1,0 +1,118 @@
+// The CLI's arguments and subcommands as a user runs them: `check` against the sandbox (good
+// number key, good tenant key, bad key; exit 0/1, never the key), both spellings of --port and
+// --host, and a busy port named with the way out.
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import net from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { checkKey, describeCheck } from '../src/check.js'
+import { sandbox, SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from './helper.js'
+
+const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
+
+interface Run { code: number | null, stdout: string, stderr: string }
+
+/** Runs the CLI; with `until`, stops it (SIGTERM) once stderr matches. */
+function cli (args: string[], env: Record<string, string> = {}, until?: RegExp): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => {
+      stderr += d
+      if (until?.test(stderr)) child.kill('SIGTERM')
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => { clearTimeout(guard); resolve({ code, stdout, stderr }) })
+  })
+}
+
+async function freePort (): Promise<number> {
+  const srv = net.createServer()
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  const port = (srv.address() as net.AddressInfo).port
+  await new Promise((resolve) => srv.close(resolve))
+  return port
+}
+
+t.test('checkKey: the scope of a number key and its number, a tenant key, a bad key', async (t) => {
+  const sb = await sandbox(t)
+  const number = await checkKey({ apiUrl: sb.url, credentials: { kind: 'apiKey', key: SANDBOX_KEYS.number, source: 'env' } })
+  t.same(number, { ok: true, scope: 'number', number: { id: SANDBOX_NUMBERS.demo, number: '5511999990001', name: 'Demo Store' } })
+  t.match(describeCheck(number, sb.url), /^OK: a number key for \+5511999990001 "Demo Store" \(whatsappNumberId num_demo\)/)
+  const byId = await checkKey({ apiUrl: sb.url, credentials: { kind: 'apiKeyId', keyId: SANDBOX_KEY_IDS.meta, source: 'env' } })
+  t.match(byId, { ok: true, scope: 'number', number: { id: SANDBOX_NUMBERS.meta } }, 'a key id alone works too')
+  const tenant = await checkKey({ apiUrl: sb.url, credentials: { kind: 'apiKey', key: SANDBOX_KEYS.tenant, source: 'env' } })
+  t.same(tenant, { ok: true, scope: 'tenant' })
+  const bad = await checkKey({ apiUrl: sb.url, credentials: { kind: 'apiKey', key: 'ps_not_a_real_key', source: 'env' } })
+  t.match(bad, { ok: false, status: 401, code: 'UNAUTHORIZED' })
+  t.notMatch(describeCheck(bad, sb.url), 'ps_not_a_real_key')
+  const down = await checkKey({ apiUrl: 'http://127.0.0.1:9', credentials: { kind: 'apiKey', key: 'ps_x', source: 'env' }, timeoutMs: 3000 })
+  t.match(down, { ok: false, status: undefined })
+  t.match(describeCheck(down, 'http://127.0.0.1:9'), /^FAILED: could not check the key against http:\/\/127\.0\.0\.1:9/)
+})
+
+t.test('pilot-status-mcp check: exit 0 with the scope, exit 1 with the API\'s code and never the key', async (t) => {
+  const sb = await sandbox(t)
+  const env = { PILOT_STATUS_API_URL: sb.url }
+  const good = await cli(['check'], { ...env, PILOT_STATUS_API_KEY: SANDBOX_KEYS.number })
+  t.equal(good.code, 0, good.stderr)
+  t.match(good.stdout, /^OK: a number key for \+5511999990001 "Demo Store" \(whatsappNumberId num_demo\)/)
+  t.notMatch(good.stdout + good.stderr, SANDBOX_KEYS.number, 'the key is not printed')
+
+  const tenant = await cli(['check', '--key', SANDBOX_KEYS.tenant], env)
+  t.equal(tenant.code, 0, tenant.stderr)
+  t.match(tenant.stdout, /^OK: a tenant key/)
+
+  const bad = await cli(['check', '--key=ps_wrong_key_1234'], env)
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /^FAILED: .* refused the key: 401 UNAUTHORIZED/)
+  t.notMatch(bad.stdout + bad.stderr, 'ps_wrong_key_1234', 'the key is not printed')
+
+  const malformed = await cli(['check', '--key', 'sk_live_secret'], env)
+  t.equal(malformed.code, 1)
+  t.match(malformed.stderr, /--key must be a Pilot Status key: ps_ followed by letters, digits, _ or - \(value not shown\)/)
+  t.notMatch(malformed.stderr, 'sk_live_secret')
+
+  const none = await cli(['check'], env)
+  t.equal(none.code, 1)
+  t.match(none.stderr, /check needs a key: --key ps_\.\.\., or PILOT_STATUS_API_KEY/)
+})
+
+t.test('check --sandbox: the demo number key by default, any sandbox key with --key', async (t) => {
+  const demo = await cli(['check', '--sandbox'])
+  t.equal(demo.code, 0, demo.stderr)
+  t.match(demo.stdout, /^OK: a number key for \+5511999990001 "Demo Store".* at the sandbox/)
+  const tenant = await cli(['check', '--sandbox', '--key', SANDBOX_KEYS.tenant])
+  t.equal(tenant.code, 0, tenant.stderr)
+  t.match(tenant.stdout, /^OK: a tenant key/)
+})
+
+t.test('--port and --host take both spellings: "--port 8080" and "--port=8080"', async (t) => {
+  for (const spelled of ['split', 'joined'] as const) {
+    const port = await freePort()
+    const args = spelled === 'split' ? ['http', '--sandbox', '--port', String(port), '--host', '127.0.0.1'] : ['http', '--sandbox', `--port=${port}`, '--host=127.0.0.1']
+    const r = await cli(args, {}, /HTTP MCP endpoint/)
+    t.match(r.stderr, `HTTP MCP endpoint: http://127.0.0.1:${port}/mcp`, `${spelled}: listening on the given port and host`)
+  }
+  const bad = await cli(['http', '--port=abc'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /--port must be a whole number from 0 to 65535 \(got "abc"\)/)
+  const missing = await cli(['http', '--port'])
+  t.equal(missing.code, 1)
+  t.match(missing.stderr, /--port needs a value, e\.g\. --port 8080/)
+})
+
+t.test('a busy port is named, with how to pick another', async (t) => {
+  const busy = net.createServer()
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => busy.close(resolve)))
+  const port = (busy.address() as net.AddressInfo).port
+  const r = await cli(['http', '--host', '127.0.0.1', '--port', String(port)], { PILOT_STATUS_API_URL: 'http://127.0.0.1:9' })
+  t.equal(r.code, 1)
+  t.match(r.stderr, `port ${port} on 127.0.0.1 is already in use`)
+  t.match(r.stderr, /pick another port with --port <n> \(or PORT=<n>\)/)
+  t.notMatch(r.stderr, /EADDRINUSE/, 'not the raw error code')
+})
