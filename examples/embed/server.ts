@@ -10,16 +10,16 @@
 // Clients call POST http://127.0.0.1:3000/pilot/mcp with `x-api-key: ps_…` (a demo key on the
 // sandbox); test/release/embed-example.test.ts does exactly that.
 import Fastify from 'fastify'
-import pilotStatusMcp from '@pilot-status/mcp-server'
+import pilotStatusMcp, { pilotStatusMcpWellKnown, type PilotStatusMcpOptions } from '@pilot-status/mcp-server'
 
-const app = Fastify({ logger: true })
+// requestTimeout: a client must send its whole request within 30 s, else 408 and the connection
+// is closed (Fastify's default is no deadline); Node checks it every connectionsCheckingInterval.
+const app = Fastify({ logger: true, requestTimeout: 30_000, http: { connectionsCheckingInterval: 1000 } })
 
 // The host's own routes: the plugin adds no auth, CORS, error handler or JSON parser to them.
 app.get('/hello', async () => ({ hello: 'from the host app' }))
 
-await app.register(pilotStatusMcp, {
-  // → POST /pilot/mcp, GET /pilot/health, GET /pilot/.well-known/oauth-protected-resource
-  prefix: '/pilot',
+const options: PilotStatusMcpOptions = {
   apiUrl: process.env.PILOT_STATUS_API_URL ?? 'https://pilotstatuss.com',
   // Your public URL for this endpoint (the OAuth resource; its host is accepted in Host headers).
   resourceUrl: process.env.MCP_RESOURCE_URL,
@@ -27,6 +27,11 @@ await app.register(pilotStatusMcp, {
   toolsets: ['messages', 'conversations', 'templates'],
   readOnly: process.env.PILOT_STATUS_READ_ONLY === 'true'
   // No env-key fallback when embedded: every MCP request brings its own x-api-key or OAuth token.
-})
+}
+// OAuth clients look for the RFC 9728 metadata at the host root
+// (GET /.well-known/oauth-protected-resource[/pilot/mcp]), not under the prefix.
+await app.register(pilotStatusMcpWellKnown, { productPrefix: '/pilot', ...options })
+// → POST /pilot/mcp, GET /pilot/health
+await app.register(pilotStatusMcp, { prefix: '/pilot', ...options })
 
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' })

@@ -5,7 +5,7 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
-import pilotStatusMcp from '../../src/app.js'
+import pilotStatusMcp, { pilotStatusMcpWellKnown } from '../../src/app.js'
 import { metadataLocations } from '../../plugins/protected-resource.js'
 import { SANDBOX_KEYS, product, rawPost, sandbox } from '../helper.js'
 
@@ -42,7 +42,9 @@ t.test('embedded under a prefix: metadata at the host root with the path inserte
   const sb = await sandbox(t)
   const host = Fastify({ logger: false })
   host.get('/.well-known/oauth-protected-resource', async () => ({ host: 'own' }))
-  await host.register(pilotStatusMcp, { prefix: '/api/whatsapp', apiUrl: sb.url, resourceUrl: 'https://backend.example.com/api/whatsapp/mcp' })
+  const options = { apiUrl: sb.url, resourceUrl: 'https://backend.example.com/api/whatsapp/mcp' }
+  await host.register(pilotStatusMcpWellKnown, { productPrefix: '/api/whatsapp', ...options })
+  await host.register(pilotStatusMcp, { prefix: '/api/whatsapp', ...options })
   await host.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => host.close())
   const base = `http://127.0.0.1:${(host.server.address() as { port: number }).port}`
