@@ -128,7 +128,6 @@ const pilotStatusMcpWellKnown = fp<PilotStatusMcpWellKnownOptions>(async (app, o
 
 export default pilotStatusMcp
 export { pilotStatusMcp, pilotStatusMcpWellKnown }
-export { parseBoolean } from './config.js'
 export { ApiClient } from './api/client.js'
 export type { Credentials } from './api/credentials.js'
 export { TOOLSETS, type Toolset } from '../tools/define.js'

@@ -55,9 +55,8 @@ function parseArgs (argv: string[]): Args {
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
     const flag = eq > 0 ? arg.slice(0, eq) : arg
     const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1)
-      const v = argv[++i]
-      if (v === undefined || v.startsWith('-')) throw new ConfigError([`${flag} needs a value, e.g. ${flag} ${flag === '--port' ? '8080' : flag === '--key' ? 'ps_...' : '127.0.0.1'}`])
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i]
+      if (v === undefined || v === '' || v.startsWith('-')) throw new ConfigError([`${flag} needs a value, e.g. ${flag} ${flag === '--port' ? '8080' : flag === '--key' ? 'ps_...' : '127.0.0.1'}`])
       return v
     }
     if (eq > 0 && !['--port', '--host', '--key'].includes(flag)) throw new ConfigError([`${flag} takes no value (see --help)`])
