@@ -1,6 +1,7 @@
 // The product as one Fastify plugin: an existing backend registers it under a prefix, a
 // standalone server (cli.ts) registers it at the root. It registers its parts explicitly, in
-// order: CORS → health → auth → protected-resource metadata → MCP route → one plugin per toolset.
+// order: CORS → health → auth → root routes (metadata; at the root only, else the host registers
+// pilotStatusMcpWellKnown) → MCP route → one plugin per toolset.
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiClient } from './api/client.js'
