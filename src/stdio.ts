@@ -20,7 +20,10 @@ export interface StdioHandle {
 }
 
 export function runStdio (config: Config, credentials: Credentials, logger: Logger): StdioHandle {
-  const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs })
+  // The concurrency settings (PILOT_STATUS_MAX_CONCURRENCY[_PER_CREDENTIAL]) join Config in a
+  // separate change; until they do, the client's defaults (128 / 32) apply.
+  const limits = config as Partial<{ upstreamMaxConcurrency: number, upstreamMaxPerCredential: number }>
+  const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: limits.upstreamMaxConcurrency, maxPerCredential: limits.upstreamMaxPerCredential })
   const registry = new ToolRegistry(ALL_TOOLS)
   const scope: CallScope = {
     credentials,
