@@ -24,8 +24,9 @@ export interface StdioHandle {
    * Ends the session in order: stops reading, lets the requests already read be answered for up
    * to `graceMs`, answers any still running with an error, closes the server and the API client,
    * and waits for stdout to drain. Resolves with how many requests had to be cut off.
+   * `fatal`: the process is failing; nothing is waited for.
    */
-  finish(graceMs: number): Promise<number>
+  finish(graceMs: number, fatal?: boolean): Promise<number>
   /** Closes at once (requests in flight are aborted, not answered). */
   close(): Promise<void>
 }
@@ -60,12 +61,13 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
   return {
     ended,
     close,
-    async finish (graceMs) {
+    async finish (graceMs, fatal = false) {
       wire.stopReading()
       if (wire.unanswered > 0) logger.debug({ requests: wire.unanswered }, 'stdio: finishing the requests already read')
       let cutOff = 0
-      if (!await wire.whenAnswered(graceMs)) {
-        cutOff = wire.abandonPending(`the server shut down before this call finished (MCP_SHUTDOWN_GRACE_MS, ${graceMs} ms, passed); whether it took effect is unknown`)
+      if (!await wire.whenAnswered(fatal ? 0 : graceMs)) {
+        const why = fatal ? 'after an internal error' : `(MCP_SHUTDOWN_GRACE_MS, ${graceMs} ms, passed)`
+        cutOff = wire.abandonPending(`the server shut down before this call finished ${why}; whether it took effect is unknown`)
       }
       await close()
       if (!await wire.flush(FLUSH_MS)) logger.error('stdio: stdout did not drain before exit; the client may miss the last answers')
@@ -116,10 +118,10 @@ export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHand
   const grace = closeWithGrace({ delay: config.shutdownGraceMs + FLUSH_MS + 5000, logger }, async ({ err }) => {
     shuttingDown = true
     if (err) logger.error({ err }, 'fatal error, shutting down')
-    const cutOff = await handle.finish(err ? 0 : config.shutdownGraceMs)
+    const cutOff = await handle.finish(config.shutdownGraceMs, err !== undefined)
     for (const c of closers) await c().catch((e: unknown) => logger.error({ err: e }, 'shutdown step failed'))
-    // Exit 1: work the client asked for was cut off.
-    if (cutOff > 0) throw new Error(`${cutOff} request(s) did not finish within MCP_SHUTDOWN_GRACE_MS (${config.shutdownGraceMs} ms) and were answered with an error`)
+    // Exit 1: work the client asked for was cut off (after a fatal error close-with-grace exits 1 anyway).
+    if (cutOff > 0 && !err) throw new Error(`${cutOff} request(s) did not finish within MCP_SHUTDOWN_GRACE_MS (${config.shutdownGraceMs} ms) and were answered with an error`)
   })
   // The client closing our stdin ends the session once what it already sent is answered.
   handle.ended.then((reason) => {
