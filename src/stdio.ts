@@ -6,6 +6,7 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import closeWithGrace from 'close-with-grace'
+import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
 import { ConfigError, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { ApiClient } from './api/client.js'
@@ -13,14 +14,31 @@ import type { Credentials } from './api/credentials.js'
 import { ToolRegistry } from './mcp/registry.js'
 import { createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
+import { StdioWire, type EndReason } from './stdio-transport.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
 export interface StdioHandle {
+  /** Resolves when the session should end: stdin reached its end (or failed), or stdout broke. */
+  readonly ended: Promise<EndReason>
+  /**
+   * Ends the session in order: stops reading, lets the requests already read be answered for up
+   * to `graceMs`, answers any still running with an error, closes the server and the API client,
+   * and waits for stdout to drain. Resolves with how many requests had to be cut off.
+   * `fatal`: the process is failing; nothing is waited for.
+   */
+  finish(graceMs: number, fatal?: boolean): Promise<number>
+  /** Closes at once (requests in flight are aborted, not answered). */
   close(): Promise<void>
 }
 
-export function runStdio (config: Config, credentials: Credentials, logger: Logger): StdioHandle {
-  const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs })
+/** How long the last answers may take to leave the process once everything is closed. */
+const FLUSH_MS = 5000
+
+export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: { stdin?: Readable, stdout?: Writable } = {}): StdioHandle {
+  // The concurrency settings (PILOT_STATUS_MAX_CONCURRENCY[_PER_CREDENTIAL]) join Config in a
+  // separate change; until they do, the client's defaults (128 / 32) apply.
+  const limits = config as Partial<{ upstreamMaxConcurrency: number, upstreamMaxPerCredential: number }>
+  const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: limits.upstreamMaxConcurrency, maxPerCredential: limits.upstreamMaxPerCredential })
   const registry = new ToolRegistry(ALL_TOOLS)
   const scope: CallScope = {
     credentials,
@@ -28,13 +46,32 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     log: logger
   }
   const validator = new AjvJsonSchemaValidator()
+  // Our wire, not the SDK's default: the SDK's drops the requests in flight when stdin ends.
+  const wire = new StdioWire(io.stdin, io.stdout)
+  const ended = new Promise<EndReason>((resolve) => { wire.onend = resolve })
   const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator }), {
+    transport: wire,
     onerror: (err) => logger.error({ err }, 'stdio transport error')
   })
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= (async () => {
+    await handle.close()
+    await api.close()
+  })())
   return {
-    async close () {
-      await handle.close()
-      await api.close()
+    ended,
+    close,
+    async finish (graceMs, fatal = false) {
+      wire.stopReading()
+      if (wire.unanswered > 0) logger.debug({ requests: wire.unanswered }, 'stdio: finishing the requests already read')
+      let cutOff = 0
+      if (!await wire.whenAnswered(fatal ? 0 : graceMs)) {
+        const why = fatal ? 'after an internal error' : `(MCP_SHUTDOWN_GRACE_MS, ${graceMs} ms, passed)`
+        cutOff = wire.abandonPending(`the server shut down before this call finished ${why}; whether it took effect is unknown`)
+      }
+      await close()
+      if (!await wire.flush(FLUSH_MS)) logger.error('stdio: stdout did not drain before exit; the client may miss the last answers')
+      return cutOff
     }
   }
 }
@@ -55,8 +92,9 @@ export interface StdioMainOptions {
 
 /**
  * Reads the configuration, starts serving on stdin/stdout and installs the shutdown path: the
- * client closing stdin, SIGTERM or SIGINT close the server and exit 0 (1 if closing takes longer
- * than MCP_SHUTDOWN_GRACE_MS). Throws ConfigError on a bad configuration.
+ * client closing stdin, SIGTERM or SIGINT stop the reading, let every request already read be
+ * answered, flush stdout and exit 0; requests still running after MCP_SHUTDOWN_GRACE_MS are
+ * answered with an error and the exit code is 1. Throws ConfigError on a bad configuration.
  */
 export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHandle> {
   let config = loadConfig(opts.env ?? process.env, opts.overrides, new Set(ALL_TOOLS.map((t) => t.name)))
@@ -73,18 +111,22 @@ export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHand
     throw new ConfigError(['stdio mode needs PILOT_STATUS_API_KEY (a ps_... key from the Pilot Status dashboard), or --sandbox to try it offline'])
   }
   const handle = runStdio(config, credentials, logger)
-  closers.unshift(() => handle.close())
-  let closing: Promise<void> | undefined
-  const closeAll = () => (closing ??= (async () => {
-    for (const c of closers) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'))
-  })())
-  const grace = closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ err }) => {
+  logger.debug({ entry: import.meta.url }, 'stdio serving')
+  // The grace period bounds the wait for requests in flight (inside finish); the timer here is
+  // only a backstop for a close step that hangs.
+  let shuttingDown = false
+  const grace = closeWithGrace({ delay: config.shutdownGraceMs + FLUSH_MS + 5000, logger }, async ({ err }) => {
+    shuttingDown = true
     if (err) logger.error({ err }, 'fatal error, shutting down')
-    await closeAll()
+    const cutOff = await handle.finish(config.shutdownGraceMs, err !== undefined)
+    for (const c of closers) await c().catch((e: unknown) => logger.error({ err: e }, 'shutdown step failed'))
+    // Exit 1: work the client asked for was cut off (after a fatal error close-with-grace exits 1 anyway).
+    if (cutOff > 0 && !err) throw new Error(`${cutOff} request(s) did not finish within MCP_SHUTDOWN_GRACE_MS (${config.shutdownGraceMs} ms) and were answered with an error`)
   })
-  // The client closing our stdin ends the session: exit promptly and cleanly.
-  const end = () => { if (!closing) grace.close() }
-  process.stdin.once('end', end)
-  process.stdin.once('close', end)
+  // The client closing our stdin ends the session once what it already sent is answered.
+  handle.ended.then((reason) => {
+    logger.debug({ reason }, reason === 'input' ? 'stdin ended' : 'stdout closed')
+    if (!shuttingDown) grace.close()
+  }).catch(() => {})
   return handle
 }

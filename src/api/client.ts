@@ -1,5 +1,7 @@
 // The Pilot Status /v1 HTTP client: one keep-alive pool, a deadline per call, bounded retries
-// for reads only, and every failure mapped to a typed error (ApiError / UpstreamUnavailableError).
+// for reads only, fair sharing of upstream slots between credentials, and every failure mapped
+// to a typed error (ApiError / UpstreamUnavailableError).
+import { createHash } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { ApiError, InvalidPathSegmentError, InvalidRequestError, UpstreamUnavailableError, type UnavailableReason } from './errors.js'
 import { credentialHeaders, type Credentials } from './credentials.js'
@@ -19,7 +21,14 @@ export interface ApiClientOptions {
   readRetries?: number
   /** Base backoff between read retries; doubled each time, and `Retry-After` wins when longer. */
   retryBaseMs?: number
-  /** Keep-alive connections per origin. */
+  /** Upstream requests in flight at once, all credentials together (default 128). */
+  maxConcurrency?: number
+  /**
+   * Upstream requests one credential may have in flight at once (default 32, at most
+   * `maxConcurrency`): one tenant's slow or numerous calls cannot take every slot.
+   */
+  maxPerCredential?: number
+  /** Keep-alive connections per origin (default `maxConcurrency`). */
   connections?: number
   /** Most calls in flight at once, and per credential (implemented on the client's own branch). */
   maxConcurrency?: number
@@ -102,6 +111,7 @@ export class ApiClient {
   private readonly readRetries: number
   private readonly retryBaseMs: number
   private readonly connections: number
+  private readonly slots: Slots
   /** The caller's dispatcher, or our own pool once the first call created it. */
   private dispatcher: Dispatcher | undefined
   private readonly ownsDispatcher: boolean
@@ -113,7 +123,9 @@ export class ApiClient {
     this.maxResponseBytes = opts.maxResponseBytes ?? 25 * 1024 * 1024
     this.readRetries = opts.readRetries ?? 2
     this.retryBaseMs = opts.retryBaseMs ?? 200
-    this.connections = opts.connections ?? 128
+    const maxConcurrency = positiveInt('maxConcurrency', opts.maxConcurrency, 128)
+    this.slots = new Slots(maxConcurrency, Math.min(positiveInt('maxPerCredential', opts.maxPerCredential, 32), maxConcurrency))
+    this.connections = opts.connections ?? maxConcurrency
     this.ownsDispatcher = opts.dispatcher === undefined
     this.dispatcher = opts.dispatcher
   }
@@ -165,7 +177,19 @@ export class ApiClient {
     return Date.now() + wait + 50 < deadline ? wait : undefined
   }
 
+  /** One attempt, holding one of the credential's upstream slots from before sending until the body is read. */
   private async once<T> (req: ApiRequest, opts: CallOptions, deadline: number): Promise<ApiResponse<T>> {
+    const key = credentialKey(opts.credentials)
+    const waiting = this.slots.acquire(key, deadline, opts.signal, this.timeoutMs)
+    if (waiting) await waiting
+    try {
+      return await this.send<T>(req, opts, deadline)
+    } finally {
+      this.slots.release(key)
+    }
+  }
+
+  private async send<T> (req: ApiRequest, opts: CallOptions, deadline: number): Promise<ApiResponse<T>> {
     const remaining = deadline - Date.now()
     if (remaining <= 0) throw timeoutError(this.timeoutMs)
     const headers: Record<string, string> = {
@@ -357,4 +381,126 @@ function sleep (ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms)
     signal?.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
   })
+}
+
+function positiveInt (name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`ApiClient option ${name} must be a whole number of at least 1 (got ${String(value)})`)
+  return value
+}
+
+/**
+ * The key a credential's slots are counted under: a short sha256 over its kind and secret, so the
+ * accounting never holds the secret itself (the same definition as `fingerprint` in credentials.ts).
+ */
+function credentialKey (c: Credentials): string {
+  const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? c.key : c.keyId
+  return createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16)
+}
+
+interface Waiter {
+  grant: () => void
+}
+
+interface Bucket {
+  active: number
+  waiters: Waiter[]
+}
+
+/**
+ * Upstream slots: at most `max` requests in flight, at most `perKey` of them for one credential.
+ * A freed slot goes to the waiting credential holding the fewest, so a tenant with a long queue
+ * cannot make another tenant's call wait behind it.
+ */
+class Slots {
+  private active = 0
+  private readonly buckets = new Map<string, Bucket>()
+  /** Credentials with callers waiting, in the order they get their next turn. */
+  private readonly turns = new Set<string>()
+
+  constructor (private readonly max: number, private readonly perKey: number) {}
+
+  /**
+   * Takes a slot for `key`: undefined when one was free, else a promise that resolves once one is
+   * granted, or rejects when the caller aborts or the deadline passes first (nothing is held then).
+   */
+  acquire (key: string, deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<void> | undefined {
+    let bucket = this.buckets.get(key)
+    if (this.active < this.max && (bucket === undefined || (bucket.active < this.perKey && bucket.waiters.length === 0))) {
+      if (bucket === undefined) this.buckets.set(key, bucket = { active: 0, waiters: [] })
+      bucket.active++
+      this.active++
+      return undefined
+    }
+    if (signal?.aborted) return Promise.reject(abortedError())
+    if (bucket === undefined) this.buckets.set(key, bucket = { active: 0, waiters: [] })
+    const b = bucket
+    return new Promise<void>((resolve, reject) => {
+      const leave = (err: Error) => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        const i = b.waiters.indexOf(waiter)
+        if (i !== -1) b.waiters.splice(i, 1)
+        if (b.waiters.length === 0) this.turns.delete(key)
+        this.forget(key, b)
+        reject(err)
+      }
+      const onAbort = () => leave(abortedError())
+      const timer = setTimeout(() => leave(timeoutError(timeoutMs)), Math.max(0, deadline - Date.now()))
+      const waiter: Waiter = {
+        grant: () => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      b.waiters.push(waiter)
+      this.turns.add(key)
+    })
+  }
+
+  release (key: string): void {
+    const bucket = this.buckets.get(key)
+    if (bucket === undefined) return
+    bucket.active--
+    this.active--
+    this.dispatch()
+    this.forget(key, bucket)
+  }
+
+  /**
+   * Hands free slots to waiting credentials under their share: each to the one with the fewest
+   * requests in flight, the longest-waiting on a tie, so a tenant already holding slots never
+   * jumps ahead of one holding fewer.
+   */
+  private dispatch (): void {
+    while (this.active < this.max && this.turns.size > 0) {
+      let next: string | undefined
+      let nextBucket: Bucket | undefined
+      for (const key of this.turns) {
+        const bucket = this.buckets.get(key)!
+        if (bucket.active < this.perKey && (nextBucket === undefined || bucket.active < nextBucket.active)) {
+          next = key
+          nextBucket = bucket
+        }
+      }
+      if (next === undefined || nextBucket === undefined) return
+      const waiter = nextBucket.waiters.shift()!
+      nextBucket.active++
+      this.active++
+      // To the back of the line: on a tie the next free slot goes to another credential first.
+      this.turns.delete(next)
+      if (nextBucket.waiters.length > 0) this.turns.add(next)
+      waiter.grant()
+    }
+  }
+
+  private forget (key: string, bucket: Bucket): void {
+    if (bucket.active === 0 && bucket.waiters.length === 0) this.buckets.delete(key)
+  }
+}
+
+function abortedError (): UpstreamUnavailableError {
+  return new UpstreamUnavailableError('aborted', 'the call was cancelled by the client')
 }

@@ -1,0 +1,212 @@
+// The stdio wire under the SDK's serveStdio: newline-delimited JSON-RPC on stdin/stdout that,
+// unlike the SDK's transport, keeps serving the requests already read when stdin ends (the
+// process answers them, then exits), and writes through one queue with one drain listener.
+import type { Readable, Writable } from 'node:stream'
+import { ReadBuffer, isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server'
+
+type Id = string | number
+
+/** Why the session is ending: stdin reached its end (or failed), or stdout can no longer be written. */
+export type EndReason = 'input' | 'output'
+
+export class StdioWire implements Transport {
+  onclose?: () => void
+  onerror?: (error: Error) => void
+  onmessage?: (message: JSONRPCMessage) => void
+  /** Called once when the session should end; the requests already read may still be answered. */
+  onend?: (reason: EndReason) => void
+
+  private readonly readBuffer = new ReadBuffer()
+  /** Requests read and not yet answered (or cancelled), counted per id in case a client reuses one. */
+  private readonly pending = new Map<Id, number>()
+  private answeredWaiters: Array<() => void> = []
+  /** Sends waiting for stdout to drain; one 'drain' listener serves them all. */
+  private drainWaiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  private blocked = false
+  private outputError: Error | undefined
+  private reading = false
+  private ended = false
+  private closed = false
+  private abandoned = false
+
+  constructor (private readonly stdin: Readable = process.stdin, private readonly stdout: Writable = process.stdout) {}
+
+  async start (): Promise<void> {
+    this.stdout.on('drain', this.onDrain)
+    this.stdout.on('error', this.onOutputError)
+    this.stdin.on('error', this.onInputError)
+    this.stdin.on('end', this.onInputEnd)
+    this.stdin.on('close', this.onInputEnd)
+    this.stdin.on('data', this.onData)
+    this.reading = true
+    if (this.stdin.readableEnded || this.stdin.destroyed) setImmediate(this.onInputEnd)
+  }
+
+  /** How many requests have been read and not yet answered. */
+  get unanswered (): number {
+    let n = 0
+    for (const c of this.pending.values()) n += c
+    return n
+  }
+
+  /** Stops taking input (shutdown on a signal): nothing read after this is served. */
+  stopReading (): void {
+    if (!this.reading) return
+    this.reading = false
+    this.stdin.off('data', this.onData)
+    this.stdin.pause()
+    this.readBuffer.clear()
+  }
+
+  /** Resolves true once every request read has been answered, false if `ms` pass first. */
+  async whenAnswered (ms: number): Promise<boolean> {
+    if (this.pending.size === 0) return true
+    return await new Promise<boolean>((resolve) => {
+      const done = () => { clearTimeout(timer); resolve(true) }
+      const timer = setTimeout(() => {
+        this.answeredWaiters = this.answeredWaiters.filter((w) => w !== done)
+        resolve(false)
+      }, ms)
+      this.answeredWaiters.push(done)
+    })
+  }
+
+  /**
+   * Answers every request still pending with a JSON-RPC error (the server is going away without
+   * their results), so the client is not left waiting; later answers for them are not written.
+   */
+  abandonPending (message: string): number {
+    const ids = [...this.pending.keys()]
+    for (const id of ids) {
+      for (let n = this.pending.get(id) ?? 0; n > 0; n--) this.write(serializeMessage({ jsonrpc: '2.0', id, error: { code: -32603, message } })).catch(() => {})
+    }
+    const count = this.unanswered
+    this.abandoned = true
+    this.pending.clear()
+    this.settled()
+    return count
+  }
+
+  async send (message: JSONRPCMessage): Promise<void> {
+    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+      const awaited = message.id !== undefined && this.settle(message.id)
+      // A late answer to a request already answered at shutdown: a second answer for one id would break the client.
+      if (!awaited && this.abandoned) return
+    }
+    if (this.closed) throw new Error('the stdio transport is closed')
+    return await this.write(serializeMessage(message))
+  }
+
+  /** Resolves once everything written has left the process (handed to the pipe), or `ms` pass. */
+  async flush (ms: number): Promise<boolean> {
+    const end = Date.now() + ms
+    while (this.stdout.writableLength > 0 && this.outputError === undefined && !this.stdout.destroyed) {
+      if (Date.now() >= end) return false
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    return true
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.stopReading()
+    this.stdin.off('error', this.onInputError)
+    this.stdin.off('end', this.onInputEnd)
+    this.stdin.off('close', this.onInputEnd)
+    // The 'drain' and 'error' listeners stay: queued answers still drain, and a late EPIPE must not crash the process.
+    this.onclose?.()
+  }
+
+  private write (line: string): Promise<void> {
+    if (this.outputError) return Promise.resolve()
+    if (this.blocked) {
+      // Queued behind the bytes already buffered; the one drain listener releases every waiter.
+      this.stdout.write(line)
+      return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }))
+    }
+    if (!this.stdout.write(line)) this.blocked = true
+    return Promise.resolve()
+  }
+
+  private readonly onDrain = () => {
+    this.blocked = false
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w.resolve()
+  }
+
+  private readonly onOutputError = (err: Error) => {
+    if (this.outputError) return
+    this.outputError = err
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w.reject(err)
+    // EPIPE: the client is gone; nothing more can be answered.
+    if (!this.closed) this.onerror?.(err)
+    this.end('output')
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    try {
+      this.readBuffer.append(chunk)
+    } catch (err) {
+      // A message over the buffer limit: the stream cannot be re-synchronised, so input ends here.
+      this.onerror?.(err as Error)
+      this.stopReading()
+      this.end('input')
+      return
+    }
+    for (;;) {
+      let message: JSONRPCMessage | null
+      try {
+        message = this.readBuffer.readMessage()
+      } catch (err) {
+        this.onerror?.(err as Error)
+        continue
+      }
+      if (message === null) break
+      this.track(message)
+      this.onmessage?.(message)
+    }
+  }
+
+  private readonly onInputError = (err: Error) => {
+    this.onerror?.(err)
+    this.end('input')
+  }
+
+  private readonly onInputEnd = () => this.end('input')
+
+  private end (reason: EndReason): void {
+    if (this.ended) return
+    this.ended = true
+    this.onend?.(reason)
+  }
+
+  private track (message: JSONRPCMessage): void {
+    if (isJSONRPCRequest(message)) {
+      this.pending.set(message.id, (this.pending.get(message.id) ?? 0) + 1)
+    } else if (isJSONRPCNotification(message) && message.method === 'notifications/cancelled') {
+      // A cancelled request is never answered (the MCP cancellation rule): stop waiting for it.
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId
+      if (typeof id === 'string' || typeof id === 'number') this.settle(id)
+    }
+  }
+
+  /** Marks one answer for `id`; false when no request with that id was waiting. */
+  private settle (id: Id): boolean {
+    const n = this.pending.get(id)
+    if (n === undefined) return false
+    if (n > 1) this.pending.set(id, n - 1)
+    else this.pending.delete(id)
+    if (this.pending.size === 0) this.settled()
+    return true
+  }
+
+  private settled (): void {
+    const waiters = this.answeredWaiters
+    this.answeredWaiters = []
+    for (const w of waiters) w()
+  }
+}
