@@ -8,7 +8,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/
 import closeWithGrace from 'close-with-grace'
 import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
-import { ConfigError, loadConfig, type Config, type ConfigOverrides } from './config.js'
+import { ConfigError, envCredentials, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { ApiClient } from './api/client.js'
 import type { Credentials } from './api/credentials.js'
 import { ToolRegistry } from './mcp/registry.js'
@@ -35,10 +35,7 @@ export interface StdioHandle {
 const FLUSH_MS = 5000
 
 export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: { stdin?: Readable, stdout?: Writable } = {}): StdioHandle {
-  // The concurrency settings (PILOT_STATUS_MAX_CONCURRENCY[_PER_CREDENTIAL]) join Config in a
-  // separate change; until they do, the client's defaults (128 / 32) apply.
-  const limits = config as Partial<{ upstreamMaxConcurrency: number, upstreamMaxPerCredential: number }>
-  const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: limits.upstreamMaxConcurrency, maxPerCredential: limits.upstreamMaxPerCredential })
+  const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: config.upstreamMaxConcurrency, maxPerCredential: config.upstreamMaxPerCredential })
   const registry = new ToolRegistry(ALL_TOOLS)
   const scope: CallScope = {
     credentials,
@@ -74,13 +71,6 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
       return cutOff
     }
   }
-}
-
-/** The credentials stdio runs with: the key and/or key id from the environment. */
-export function envCredentials (config: Config): Credentials | undefined {
-  if (config.apiKey) return config.apiKeyId ? { kind: 'apiKey', key: config.apiKey, keyId: config.apiKeyId, source: 'env' } : { kind: 'apiKey', key: config.apiKey, source: 'env' }
-  if (config.apiKeyId) return { kind: 'apiKeyId', keyId: config.apiKeyId, source: 'env' }
-  return undefined
 }
 
 export interface StdioMainOptions {

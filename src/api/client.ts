@@ -30,9 +30,6 @@ export interface ApiClientOptions {
   maxPerCredential?: number
   /** Keep-alive connections per origin (default `maxConcurrency`). */
   connections?: number
-  /** Most calls in flight at once, and per credential (implemented on the client's own branch). */
-  maxConcurrency?: number
-  maxPerCredential?: number
   /** An undici dispatcher to use instead of the built-in pool (tests, proxies). */
   dispatcher?: Dispatcher
 }
