@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, fromApi, hints, type AnyTool, type MediaBlock } from './define.js'
-import { Id, Nullable, itemsOf } from './common.js'
+import { HttpUrl, Id, Nullable, itemsOf } from './common.js'
 
 const Quantity = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Extra numbers (default 1).' }))
 // Property-level unions: null clears the field (PUT /v1/branding).
@@ -145,8 +145,8 @@ export const tools: AnyTool[] = [
     input: Type.Object({
       purpose: Type.Union([Type.Literal('wallet_topup'), Type.Literal('add_card')], { description: 'What to pay for.' }),
       amount: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'BRL; wallet_topup only.' })),
-      successUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Return URL after paying.' })),
-      cancelUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Return URL if cancelled.' }))
+      successUrl: Type.Optional(HttpUrl('Return URL after paying.')),
+      cancelUrl: Type.Optional(HttpUrl('Return URL if cancelled.'))
     }),
     output: Type.Object({ url: Type.String(), orderId: Type.Optional(Type.String()) }),
     check: (a) => (a.purpose === 'wallet_topup' && a.amount === undefined ? ['amount: required (> 0, in BRL) when purpose is wallet_topup'] : []),

@@ -1,6 +1,6 @@
 // The calls toolset: WhatsApp Business Calling on Meta Cloud API and Pilot Status (web) numbers —
 // start, list, answer, end calls, calling settings and Meta call permissions (pilot-status-api.md §2.14).
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, fromApi, hints, type AnyTool } from './define.js'
 import { DateTime, Id, Phone, fieldsOf, itemsOf } from './common.js'
@@ -9,6 +9,7 @@ const CallId = Id('call_... from calls_list.')
 const Sdp = (kind: string) => Type.Optional(Type.String({ minLength: 1, description: `WebRTC SDP ${kind}: required on Meta, omit on web numbers.` }))
 
 const CallSummary = Type.Object({ id: Type.String(), status: Type.String() })
+const callLine = (d: Static<typeof CallSummary>) => `Call ${d.id}: ${d.status}`
 
 const CallsPage = Type.Object({
   calls: Type.Array(CallSummary),
@@ -73,7 +74,7 @@ export const tools: AnyTool[] = [
     }),
     output: CallSummary,
     handler: async (args, ctx) => ctx.api.get(apiPath`/v1/calls/${args.callId}`, { includeSdp: args.includeSdp ? 1 : undefined }),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    summary: callLine
   }),
 
   defineTool({
@@ -86,7 +87,7 @@ export const tools: AnyTool[] = [
     input: Type.Object({ callId: CallId, sdp: Sdp('answer') }),
     output: CallSummary,
     handler: async (args, ctx) => ctx.api.post(apiPath`/v1/calls/${args.callId}/accept`, { sdp: args.sdp }),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    summary: callLine
   }),
 
   defineTool({
@@ -113,7 +114,7 @@ export const tools: AnyTool[] = [
     input: Type.Object({ callId: CallId }),
     output: CallSummary,
     handler: async (args, ctx) => ctx.api.post(apiPath`/v1/calls/${args.callId}/terminate`),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    summary: callLine
   }),
 
   defineTool({

@@ -26,6 +26,9 @@ export const DateTime = (description: string) => Type.String({ format: 'date-tim
 /** A phone number in E.164 (the '+' optional), as the API takes it. */
 export const Phone = (description?: string) => Type.String({ pattern: '^\\+?[1-9]\\d{9,14}$', ...(description === undefined ? {} : { description }) })
 
+/** An http(s) URL (the API fetches or redirects to it). */
+export const HttpUrl = (description: string) => Type.String({ pattern: '^https?://', description })
+
 export const Page = Type.Optional(Type.Integer({ minimum: 1, description: 'From 1 (default 1).' }))
 export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 30.' }))
 export const StartDate = Type.Optional(DateTime('From, e.g. 2026-06-01T00:00:00Z.'))

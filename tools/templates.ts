@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, fromApi, hints, type AnyTool } from './define.js'
-import { Id, Nullable, itemsOf } from './common.js'
+import { Id, Nullable, fieldsOf, itemsOf } from './common.js'
 
 const TemplateRef = Id('Template id or name, from templates_list.')
 
@@ -36,8 +36,8 @@ function checkBody (body: unknown): string[] {
     // The call pipeline already parsed valid JSON strings; one still starting with '{' is broken JSON.
     return /^\s*\{\s*["}]/.test(body) ? ['body: looks like JSON but does not parse; pass an object or plain text.'] : []
   }
-  const header = (body as { header?: unknown }).header
-  if (header && typeof header === 'object' && 'base64' in header) {
+  const header = fieldsOf(fieldsOf(body).header)
+  if ('base64' in header) {
     return ['body.header.base64: header media by base64 is not accepted through MCP; pass body.header.url (http/https) instead.']
   }
   return []

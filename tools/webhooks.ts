@@ -3,10 +3,10 @@
 import { Type } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, fromApi, hints, type AnyTool } from './define.js'
-import { Id, Nullable, fieldsOf, itemsOf } from './common.js'
+import { HttpUrl, Id, Nullable, fieldsOf, itemsOf } from './common.js'
 
 const WebhookId = Id('From webhooks_list.')
-const Url = Type.String({ pattern: '^https?://', description: 'http(s) receiver URL.' })
+const Url = HttpUrl('http(s) receiver URL.')
 const Name = Type.String({ maxLength: 100, description: 'Label.' })
 const Events = Type.Array(Type.String(), { description: 'e.g. message.received, message.read, number.disconnected; ["*"] = all.' })
 

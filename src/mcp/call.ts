@@ -226,10 +226,11 @@ type Checked =
  * missing or wrong they wait for it (they may rely on it).
  */
 function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): Checked {
-  const problems = tool.acceptsInput(args) ? [] : describeErrors(tool, args)
-  const bad = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))))
+  const refused = tool.acceptsInput(args) ? [] : describeErrors(tool, args)
+  const bad = new Set(refused.map((r) => r.arg))
   const usable: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(args)) if (!bad.has(k)) usable[k] = v
+  const problems = refused.map((r) => r.line)
   if (!tool.acceptsInput(usable)) return { ok: false, problems }
   const numberId = tool.takesNumberId ? usable[NUMBER_ID_PARAM] as string | undefined : undefined
   // The tool's own functions never see the registry's whatsappNumberId (it travels as a header).
@@ -238,24 +239,30 @@ function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): C
   return problems.length > 0 ? { ok: false, problems } : { ok: true, args: usable, numberId }
 }
 
-/** Schema problems as `field: message`, one per field (TypeBox reports a union once per branch). */
-function describeErrors (tool: RegisteredTool, args: Record<string, unknown>): string[] {
-  const byField = new Map<string, string>()
+/**
+ * Schema problems, one line per field (TypeBox reports a union once per branch), each with the
+ * top-level argument it concerns.
+ */
+function describeErrors (tool: RegisteredTool, args: Record<string, unknown>): Array<{ arg: string, line: string }> {
+  const byField = new Map<string, { arg: string, line: string }>()
+  const add = (segments: string[], msg: string) => {
+    const field = segments.length > 0 ? segments.join('.') : '(arguments)'
+    if (!byField.has(field)) byField.set(field, { arg: segments[0] ?? '', line: `${field}: ${msg}` })
+  }
   for (const e of tool.checkInput.Errors(args)) {
-    const field = e.path ? e.path.replace(/^\//, '').replace(/\//g, '.') : '(arguments)'
-    if (byField.has(field)) continue
-    const top = e.path.split('/')[1]
+    // A JSON pointer: '/a/b', with '~1' for '/' and '~0' for '~' inside a name.
+    const segments = e.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     let msg = e.message
-    if (e.path.split('/').length === 2 && !(top in tool.input.properties)) {
+    if (segments.length === 1 && !(segments[0] in tool.input.properties)) {
       msg = `unknown argument (valid: ${Object.keys(tool.input.properties).join(', ')})`
-    } else if (tool.dateTimeArgs.includes(field)) {
+    } else if (segments.length === 1 && tool.dateTimeArgs.includes(segments[0])) {
       msg = DATE_TIME_PROBLEM
     }
-    byField.set(field, msg)
+    add(segments, msg)
   }
   // Shaped like a date-time but no instant (month 13): the pattern passed, the calendar did not.
   for (const k of tool.dateTimeArgs) {
-    if (!byField.has(k) && typeof args[k] === 'string' && !isDateTime(args[k])) byField.set(k, DATE_TIME_PROBLEM)
+    if (typeof args[k] === 'string' && !isDateTime(args[k])) add([k], DATE_TIME_PROBLEM)
   }
-  return [...byField].map(([field, msg]) => `${field}: ${msg}`)
+  return [...byField.values()]
 }
