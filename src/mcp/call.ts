@@ -228,8 +228,7 @@ type Checked =
 function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): Checked {
   const refused = tool.acceptsInput(args) ? [] : describeErrors(tool, args)
   const bad = new Set(refused.map((r) => r.arg))
-  const usable: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(args)) if (!bad.has(k)) usable[k] = v
+  const usable = Object.fromEntries(Object.entries(args).filter(([k]) => !bad.has(k)))
   const problems = refused.map((r) => r.line)
   if (!tool.acceptsInput(usable)) return { ok: false, problems }
   const numberId = tool.takesNumberId ? usable[NUMBER_ID_PARAM] as string | undefined : undefined
@@ -246,14 +245,14 @@ function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): C
 function describeErrors (tool: RegisteredTool, args: Record<string, unknown>): Array<{ arg: string, line: string }> {
   const byField = new Map<string, { arg: string, line: string }>()
   const add = (segments: string[], msg: string) => {
-    const field = segments.length > 0 ? segments.join('.') : '(arguments)'
+    const field = segments.length === 0 ? '(arguments)' : segments.join('.') || '""'
     if (!byField.has(field)) byField.set(field, { arg: segments[0] ?? '', line: `${field}: ${msg}` })
   }
   for (const e of tool.checkInput.Errors(args)) {
     // A JSON pointer: '/a/b', with '~1' for '/' and '~0' for '~' inside a name.
     const segments = e.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     let msg = e.message
-    if (segments.length === 1 && !(segments[0] in tool.input.properties)) {
+    if (segments.length === 1 && !Object.hasOwn(tool.input.properties, segments[0])) {
       msg = `unknown argument (valid: ${Object.keys(tool.input.properties).join(', ')})`
     } else if (segments.length === 1 && tool.dateTimeArgs.includes(segments[0])) {
       msg = DATE_TIME_PROBLEM

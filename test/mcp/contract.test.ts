@@ -70,9 +70,10 @@ t.test('every argument problem in one answer, each naming its field, and nothing
   t.same(lines(calls.text).map((l) => l.slice(2, l.indexOf(':'))).sort(), ['before', 'cursor', 'limit'])
   t.match(calls.text, /- before: must be an ISO 8601 date-time with a zone/)
 
-  const nested = await run('messages_send', { destinationNumber: '+5511988887777', templateId: 'welcome', variables: { name: {}, order: 7 }, 'a/b': 1 })
+  const nested = await run('messages_send', { destinationNumber: '+5511988887777', templateId: 'welcome', variables: { name: {}, order: 7 }, 'a/b': 1, constructor: 2 })
   t.same(lines(nested.text), [
     `- a/b: unknown argument (valid: ${Object.keys(tool('messages_send').input.properties).join(', ')})`,
+    `- constructor: unknown argument (valid: ${Object.keys(tool('messages_send').input.properties).join(', ')})`,
     '- variables.name: Expected string'
   ], 'nested fields by their dotted path, names with / as written; order: 7 becomes "7"')
 
