@@ -76,7 +76,10 @@ function toResult (tool: RegisteredTool, data: unknown, args: Validated<'input'>
     return undefined
   }
   const head = valid && attempt(() => def.summary?.(valid, args), failed('summary line'))
-  const media = (valid && attempt(() => def.media?.(valid), failed('media blocks'))) || []
+  const built = (valid && attempt(() => def.media?.(valid), failed('media blocks'))) || []
+  const media = built.filter(validMedia)
+  if (media.length < built.length) log.warn({ tool: def.name }, 'the API\'s media is not valid base64 with a MIME type; left out of the result')
+  // What media carries leaves the text only when it is attached: nothing is lost either way.
   let shown: unknown = data
   if (media.length > 0 && def.textOmit?.length) {
     const copy: Record<string, unknown> = { ...valid }
@@ -94,10 +97,6 @@ function toResult (tool: RegisteredTool, data: unknown, args: Validated<'input'>
   }
   content.push({ type: 'text', text })
   for (const m of media) {
-    if (!validMedia(m)) {
-      log.warn({ tool: def.name }, 'the API\'s media is not valid base64 with a MIME type; left out of the result')
-      continue
-    }
     if (m.type === 'resource') content.push({ type: 'resource', resource: { uri: m.uri, mimeType: m.mimeType, blob: m.blob } })
     else content.push({ type: m.type, data: m.data, mimeType: m.mimeType })
   }

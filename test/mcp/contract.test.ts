@@ -135,6 +135,12 @@ t.test('summary and media only on a result the output schema accepts; otherwise 
   t.same(ok.result.content.slice(1), [{ type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }])
 
   warnings.length = 0
+  const broken = await run('numbers_connect', { id: 'num_1' }, { qrcodeBase64: 'data:image/png;base64,@@not base64@@', pairingCode: 'ABCD' })
+  t.equal(broken.result.content.length, 1, 'media that is not base64 is not attached...')
+  t.match(broken.text, /"qrcodeBase64": "data:image\/png;base64,@@not base64@@"/, '...so the text keeps it')
+  t.same(warnings, ['the API\'s media is not valid base64 with a MIME type; left out of the result'])
+
+  warnings.length = 0
   const drift = await run('numbers_connect', { id: 'num_1' }, { qrcodeBase64: qr, pairingCode: 1234 })
   t.equal(drift.result.isError, undefined, 'a call that worked never fails on its answer')
   t.equal(drift.result.content.length, 1, 'no media built from an unchecked answer')
