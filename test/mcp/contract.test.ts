@@ -113,7 +113,8 @@ t.test('date-times: a zone and a real instant, without touching TypeBox\'s globa
     t.same(lines(r.text), ['- endDate: must be an ISO 8601 date-time with a zone, e.g. 2026-07-01T12:00:00Z'], `${JSON.stringify(bad)} named`)
     t.equal(r.api.requests.length, 0)
   }
-  t.equal(FormatRegistry.Has('date-time'), false, 'compiling and validating registered none either')
+  await import('../../src/app.js')
+  t.equal(FormatRegistry.Has('date-time'), false, 'compiling, validating and loading the product registered none either')
 })
 
 t.test('hint letters: exactly the catalogue legend, or a loud error', async (t) => {
