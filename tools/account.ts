@@ -2,8 +2,8 @@
 // the per-number analytics dashboard and Meta media download (pilot-status-api.md §2.8–2.13).
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
-import { defineTool, hints, type AnyTool, type MediaBlock } from './define.js'
-import { Id, Nullable } from './common.js'
+import { defineTool, fromApi, hints, type AnyTool, type MediaBlock } from './define.js'
+import { HttpUrl, Id, Nullable, itemsOf } from './common.js'
 
 const Quantity = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Extra numbers (default 1).' }))
 // Property-level unions: null clears the field (PUT /v1/branding).
@@ -11,9 +11,19 @@ const Quantity = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, descript
 const HttpsUrl = (description: string) => Type.Optional(Nullable(Type.String({ pattern: '^https://' }), { description }))
 const Colour = (description: string) => Type.Optional(Nullable(Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }), { description }))
 
-const ApiKeyRow = Type.Object({ numberId: Type.String(), keyId: Nullable(Type.String()), key: Nullable(Type.String()) })
+const ApiKeyRow = Type.Object({
+  numberId: Type.String(),
+  keyId: Nullable(Type.String()),
+  key: Nullable(Type.String()),
+  keyLast4: Type.Optional(Nullable(Type.String()))
+})
 
-const Preview = Type.Object({ requiresConversion: Type.Boolean(), monthlyTotalBRL: Type.Number(), unitPriceBRL: Type.Optional(Type.Number()) })
+const Preview = Type.Object({
+  requiresConversion: Type.Boolean(),
+  monthlyTotalBRL: Type.Number(),
+  unitPriceBRL: Type.Optional(Type.Number()),
+  explanation: Type.Optional(Type.Object({ en: Type.Optional(Type.String()) }))
+})
 
 const BrandingFields = {
   logoUrl: HttpsUrl('Logo.'),
@@ -26,10 +36,13 @@ const BrandingFields = {
   hidePilotStatusBranding: Type.Optional(Nullable(Type.Boolean(), { description: 'Hide the Pilot Status logo.' }))
 }
 
-interface Purchase { charged: boolean, checkoutUrl?: string, plan?: string, paidExtraNumbers?: number, monthlyTotalBRL?: number }
-
-const Media = Type.Object({ mediaId: Type.String(), mimeType: Type.String(), base64: Type.String() })
-type MediaData = Static<typeof Media> & { fileName?: string | null }
+const Media = Type.Object({
+  mediaId: Type.String(),
+  mimeType: Type.String(),
+  base64: Type.String(),
+  fileName: Type.Optional(Nullable(Type.String()))
+})
+type MediaData = Static<typeof Media>
 
 /** The downloaded file as MCP content: images and audio natively, anything else as an embedded resource. */
 function mediaBlocks (d: MediaData): MediaBlock[] {
@@ -51,11 +64,8 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({}),
     output: Type.Object({ keys: Type.Array(ApiKeyRow) }),
-    handler: async (_args, ctx) => {
-      const r = await ctx.api.get<Array<Static<typeof ApiKeyRow>>>('/v1/api-keys')
-      return { keys: r }
-    },
-    summary: (d: { keys: Array<{ numberId: string, keyLast4?: string | null }> }) => `${d.keys.length} number key(s): ${d.keys.map((k) => `${k.numberId} ${k.keyLast4 ? '…' + k.keyLast4 : '(no key)'}`).join(', ')}`
+    handler: async (_args, ctx) => fromApi({ keys: itemsOf(await ctx.api.get('/v1/api-keys'), 'keys') }),
+    summary: (d) => `${d.keys.length} number key(s): ${d.keys.map((k) => `${k.numberId} ${k.keyLast4 ? '…' + k.keyLast4 : '(no key)'}`).join(', ')}`
   }),
 
   defineTool({
@@ -67,7 +77,7 @@ export const tools: AnyTool[] = [
     annotations: hints('D'),
     input: Type.Object({ whatsappNumberId: Id('Number whose key to replace (numbers_list).') }),
     output: Type.Object({ key: Type.String() }),
-    handler: async (args, ctx) => ctx.api.post<{ key: string }>('/v1/api-keys', { whatsappNumberId: args.whatsappNumberId }),
+    handler: async (args, ctx) => ctx.api.post('/v1/api-keys', args),
     summary: (d, a) => `New API key for ${a.whatsappNumberId} (…${d.key.slice(-4)}), shown only this once; the previous key no longer works.`
   }),
 
@@ -80,9 +90,9 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({ quantity: Quantity }),
     output: Preview,
-    handler: async (args, ctx) => ctx.api.get<Static<typeof Preview>>('/v1/subscription/extra-numbers', { quantity: args.quantity }),
+    handler: async (args, ctx) => ctx.api.get('/v1/subscription/extra-numbers', args),
     summary: (d) => {
-      const en = (d as { explanation?: { en?: string } }).explanation?.en
+      const en = d.explanation?.en
       return en ?? `Monthly total R$ ${d.monthlyTotalBRL} (R$ ${d.unitPriceBRL} per number)${d.requiresConversion ? '; converts Free → On Demand' : ''}.`
     }
   }),
@@ -98,14 +108,16 @@ export const tools: AnyTool[] = [
       quantity: Quantity,
       confirm: Type.Optional(Type.Boolean({ description: 'true = the user approved the charge.' }))
     }),
-    output: Type.Object({ success: Type.Boolean(), charged: Type.Boolean(), checkoutUrl: Type.Optional(Type.String()) }),
-    handler: async (args, ctx) => {
-      const body: Record<string, unknown> = {}
-      if (args.quantity !== undefined) body.quantity = args.quantity
-      if (args.confirm !== undefined) body.confirm = args.confirm
-      return ctx.api.post<{ success: boolean, charged: boolean }>('/v1/subscription/extra-numbers', body)
-    },
-    summary: (d: Purchase) => d.charged
+    output: Type.Object({
+      success: Type.Boolean(),
+      charged: Type.Boolean(),
+      checkoutUrl: Type.Optional(Type.String()),
+      plan: Type.Optional(Type.String()),
+      paidExtraNumbers: Type.Optional(Type.Integer()),
+      monthlyTotalBRL: Type.Optional(Type.Number())
+    }),
+    handler: async (args, ctx) => ctx.api.post('/v1/subscription/extra-numbers', args),
+    summary: (d) => d.charged
       ? `Charged: plan ${d.plan ?? '?'}, ${d.paidExtraNumbers ?? '?'} paid extra number(s), R$ ${d.monthlyTotalBRL ?? '?'}/month.`
       : d.checkoutUrl ? `Not charged yet: the user must pay at ${d.checkoutUrl}` : 'Not charged.'
   }),
@@ -118,9 +130,9 @@ export const tools: AnyTool[] = [
     scope: 'tenant',
     annotations: hints('D'),
     input: Type.Object({ quantity: Quantity }),
-    output: Type.Object({ success: Type.Boolean(), paidExtraNumbers: Type.Optional(Type.Integer()) }),
-    handler: async (args, ctx) => ctx.api.delete<{ success: boolean }>('/v1/subscription/extra-numbers', args.quantity === undefined ? {} : { quantity: args.quantity }),
-    summary: (d: { paidExtraNumbers?: number, maxNumbers?: number }) => `Removed; ${d.paidExtraNumbers ?? '?'} paid extra number(s) left, room for ${d.maxNumbers ?? '?'} number(s).`
+    output: Type.Object({ success: Type.Boolean(), paidExtraNumbers: Type.Optional(Type.Integer()), maxNumbers: Type.Optional(Type.Integer()) }),
+    handler: async (args, ctx) => ctx.api.delete('/v1/subscription/extra-numbers', args),
+    summary: (d) => `Removed; ${d.paidExtraNumbers ?? '?'} paid extra number(s) left, room for ${d.maxNumbers ?? '?'} number(s).`
   }),
 
   defineTool({
@@ -133,15 +145,12 @@ export const tools: AnyTool[] = [
     input: Type.Object({
       purpose: Type.Union([Type.Literal('wallet_topup'), Type.Literal('add_card')], { description: 'What to pay for.' }),
       amount: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'BRL; wallet_topup only.' })),
-      successUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Return URL after paying.' })),
-      cancelUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Return URL if cancelled.' }))
+      successUrl: Type.Optional(HttpUrl('Return URL after paying.')),
+      cancelUrl: Type.Optional(HttpUrl('Return URL if cancelled.'))
     }),
     output: Type.Object({ url: Type.String(), orderId: Type.Optional(Type.String()) }),
     check: (a) => (a.purpose === 'wallet_topup' && a.amount === undefined ? ['amount: required (> 0, in BRL) when purpose is wallet_topup'] : []),
-    handler: async (args, ctx) => {
-      const body = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))
-      return ctx.api.post<{ url: string, purpose: string }>('/v1/billing/checkout', body)
-    },
+    handler: async (args, ctx) => ctx.api.post('/v1/billing/checkout', args),
     summary: (d, a) => `Checkout ${d.orderId ?? ''} for ${a.purpose}${a.amount !== undefined ? ` (R$ ${a.amount})` : ''}: give the user this link to complete it: ${d.url}`
   }),
 
@@ -154,7 +163,7 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({}),
     output: Type.Object({ branding: Type.Object({}) }),
-    handler: async (_args, ctx) => ctx.api.get<{ branding: Record<string, unknown> }>('/v1/branding')
+    handler: async (_args, ctx) => ctx.api.get('/v1/branding')
   }),
 
   defineTool({
@@ -167,11 +176,8 @@ export const tools: AnyTool[] = [
     input: Type.Object(BrandingFields),
     output: Type.Object({ branding: Type.Object({}) }),
     check: (a) => (Object.values(a).every((v) => v === undefined) ? [`pass at least one of ${Object.keys(BrandingFields).join(', ')}`] : []),
-    handler: async (args, ctx) => {
-      const body = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))
-      return ctx.api.put<{ branding: Record<string, unknown> }>('/v1/branding', body)
-    },
-    summary: (_d, a) => `Branding updated (${Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined).join(', ')}).`
+    handler: async (args, ctx) => ctx.api.put('/v1/branding', args),
+    summary: (_d, a) => `Branding updated (${Object.entries(a).filter(([, v]) => v !== undefined).map(([k]) => k).join(', ')}).`
   }),
 
   defineTool({
@@ -186,7 +192,7 @@ export const tools: AnyTool[] = [
       tz: Type.Optional(Type.String({ description: 'IANA zone for days, e.g. America/Sao_Paulo (default UTC).' }))
     }),
     output: Type.Object({ totalSent: Type.Number(), totalFailed: Type.Number(), failureRate: Type.Number() }),
-    handler: async (args, ctx) => ctx.api.get<{ totalSent: number, totalFailed: number, failureRate: number }>('/v1/analytics/dashboard', { period: args.period, tz: args.tz }),
+    handler: async (args, ctx) => ctx.api.get('/v1/analytics/dashboard', args),
     summary: (d, a) => `Last ${a.period ?? '30d'}: ${d.totalSent} sent, ${d.totalFailed} failed (failure rate ${d.failureRate}%).`
   }),
 
@@ -202,8 +208,8 @@ export const tools: AnyTool[] = [
       phoneNumberId: Id('metaPhoneId from numbers_get (webhook phoneNumberId).')
     }),
     output: Media,
-    handler: async (args, ctx) => ctx.api.get<MediaData>(apiPath`/v1/media/${args.mediaId}`, { phoneNumberId: args.phoneNumberId }),
-    summary: (d: MediaData) => `Downloaded ${d.mimeType}${d.fileName ? ` "${d.fileName}"` : ''} (media ${d.mediaId}).`,
+    handler: async (args, ctx) => ctx.api.get(apiPath`/v1/media/${args.mediaId}`, { phoneNumberId: args.phoneNumberId }),
+    summary: (d) => `Downloaded ${d.mimeType}${d.fileName ? ` "${d.fileName}"` : ''} (media ${d.mediaId}).`,
     media: mediaBlocks,
     textOmit: ['base64']
   })

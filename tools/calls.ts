@@ -2,16 +2,14 @@
 // start, list, answer, end calls, calling settings and Meta call permissions (pilot-status-api.md §2.14).
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
-import { defineTool, hints, type AnyTool } from './define.js'
-import { Id } from './common.js'
+import { defineTool, fromApi, hints, type AnyTool } from './define.js'
+import { DateTime, Id, Phone, fieldsOf, itemsOf } from './common.js'
 
-const Phone = (description: string) => Type.String({ pattern: '^\\+?[1-9]\\d{9,14}$', description })
 const CallId = Id('call_... from calls_list.')
 const Sdp = (kind: string) => Type.Optional(Type.String({ minLength: 1, description: `WebRTC SDP ${kind}: required on Meta, omit on web numbers.` }))
 
 const CallSummary = Type.Object({ id: Type.String(), status: Type.String() })
-/** An ISO 8601 date-time with a zone, as the `before` cursor needs it. */
-const ISO = '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?(Z|[+-]\\d\\d:?\\d\\d)$'
+const callLine = (d: Static<typeof CallSummary>) => `Call ${d.id}: ${d.status}`
 
 const CallsPage = Type.Object({
   calls: Type.Array(CallSummary),
@@ -36,11 +34,7 @@ export const tools: AnyTool[] = [
       bizOpaqueCallbackData: Type.Optional(Type.String({ maxLength: 512, description: 'Tracking data echoed in call webhooks.' }))
     }),
     output: CallSummary,
-    handler: async (args, ctx) => ctx.api.post('/v1/calls', {
-      to: args.to,
-      ...(args.sdp !== undefined ? { sdp: args.sdp } : {}),
-      ...(args.bizOpaqueCallbackData !== undefined ? { bizOpaqueCallbackData: args.bizOpaqueCallbackData } : {})
-    }),
+    handler: async (args, ctx) => ctx.api.post('/v1/calls', args),
     summary: (d, a) => `Call ${d.id} to ${a.to}: ${d.status}`
   }),
 
@@ -53,16 +47,16 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: '1-100, default 25.' })),
-      // A pattern, not format: 'date-time': TypeBox fails every value of a format nobody registered.
-      before: Type.Optional(Type.String({ pattern: ISO, description: 'Only calls created before this ISO time (nextBefore).' }))
+      before: Type.Optional(DateTime('Only calls created before this ISO time (nextBefore).'))
     }),
     output: CallsPage,
     handler: async (args, ctx) => {
-      const data = await ctx.api.get<{ calls: Array<Static<typeof CallSummary> & { createdAt?: string }> }>('/v1/calls', { limit: args.limit, before: args.before })
-      const last = data.calls.at(-1)
+      const data = await ctx.api.get('/v1/calls', { limit: args.limit, before: args.before })
+      const calls = itemsOf(data, 'calls')
+      const last = fieldsOf(calls.at(-1)).createdAt
       // A full page may have more behind it; the API gives no cursor, the last createdAt is one.
-      const full = data.calls.length === (args.limit ?? 25)
-      return full && last?.createdAt ? { ...data, nextBefore: last.createdAt } : data
+      const full = calls.length === (args.limit ?? 25)
+      return full && typeof last === 'string' ? fromApi({ ...fieldsOf(data), nextBefore: last }) : data
     },
     summary: (d) => `${d.calls.length} call(s)${d.nextBefore ? `; older: before=${d.nextBefore}` : ''}`
   }),
@@ -80,7 +74,7 @@ export const tools: AnyTool[] = [
     }),
     output: CallSummary,
     handler: async (args, ctx) => ctx.api.get(apiPath`/v1/calls/${args.callId}`, { includeSdp: args.includeSdp ? 1 : undefined }),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    summary: callLine
   }),
 
   defineTool({
@@ -92,8 +86,8 @@ export const tools: AnyTool[] = [
     annotations: hints('O'),
     input: Type.Object({ callId: CallId, sdp: Sdp('answer') }),
     output: CallSummary,
-    handler: async (args, ctx) => ctx.api.post(apiPath`/v1/calls/${args.callId}/accept`, args.sdp !== undefined ? { sdp: args.sdp } : {}),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    handler: async (args, ctx) => ctx.api.post(apiPath`/v1/calls/${args.callId}/accept`, { sdp: args.sdp }),
+    summary: callLine
   }),
 
   defineTool({
@@ -120,7 +114,7 @@ export const tools: AnyTool[] = [
     input: Type.Object({ callId: CallId }),
     output: CallSummary,
     handler: async (args, ctx) => ctx.api.post(apiPath`/v1/calls/${args.callId}/terminate`),
-    summary: (d) => `Call ${d.id}: ${d.status}`
+    summary: callLine
   }),
 
   defineTool({
@@ -131,9 +125,9 @@ export const tools: AnyTool[] = [
     scope: 'number',
     annotations: hints('RI'),
     input: Type.Object({}),
-    output: Type.Object({ calling: Type.Object({}) }),
+    output: Type.Object({ calling: Type.Object({ status: Type.Optional(Type.String()) }) }),
     handler: async (_args, ctx) => ctx.api.get('/v1/calls/settings'),
-    summary: (d: { calling: { status?: string } }) => `Calling ${d.calling.status ?? 'status unknown'}`
+    summary: (d) => `Calling ${d.calling.status ?? 'status unknown'}`
   }),
 
   defineTool({
@@ -152,7 +146,7 @@ export const tools: AnyTool[] = [
     }),
     output: Type.Object({ success: Type.Boolean() }),
     check: (args) => SETTINGS.some((k) => args[k] !== undefined) ? [] : [`give at least one of ${SETTINGS.join(', ')}`],
-    handler: async (args, ctx) => ctx.api.put('/v1/calls/settings', Object.fromEntries(SETTINGS.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]))),
+    handler: async (args, ctx) => ctx.api.put('/v1/calls/settings', args),
     summary: (_d, a) => `Updated calling settings: ${SETTINGS.filter((k) => a[k] !== undefined).join(', ')}`
   }),
 
@@ -181,7 +175,7 @@ export const tools: AnyTool[] = [
       text: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Reason shown to the user.' }))
     }),
     output: Type.Object({ messageId: Type.String() }),
-    handler: async (args, ctx) => ctx.api.post('/v1/calls/permissions/request', { to: args.to, ...(args.text !== undefined ? { text: args.text } : {}) }),
+    handler: async (args, ctx) => ctx.api.post('/v1/calls/permissions/request', args),
     summary: (d, a) => `Asked ${a.to} for call permission (message ${d.messageId})`
   })
 ]

@@ -2,8 +2,7 @@
 // Every result carries text written by other people, so all three are fenced as untrusted.
 import { Type } from '@sinclair/typebox'
 import { defineTool, hints, type AnyTool } from './define.js'
-import { datedPaging, paged, paging } from './common.js'
-import { pageLine } from './messages.js'
+import { datedPaging, pageLine, paged, paging } from './common.js'
 
 export const tools: AnyTool[] = [
   defineTool({

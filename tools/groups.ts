@@ -1,9 +1,9 @@
 // The groups toolset: list, create and inspect WhatsApp groups of a number and manage their
 // participants, invite link and pinned messages (pilot-status-api.md §2.6).
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
-import { defineTool, hints, type AnyTool } from './define.js'
-import { Id } from './common.js'
+import { defineTool, hints, type AnyTool, type HintLetters } from './define.js'
+import { Id, Nullable, Phone } from './common.js'
 
 /**
  * INFERRED endpoints: the API reference names these operations but its pages for them were not
@@ -17,23 +17,23 @@ const INFERRED = {
 } as const
 
 const GroupId = Id('Group JID ending @g.us, from groups_list.')
-const Phone = Type.String({ pattern: '^\\+?[1-9]\\d{9,14}$' })
-const Phones = (what: string) => Type.Array(Phone, { minItems: 1, uniqueItems: true, description: `${what}, E.164 (+5511999999999).` })
+const Phones = (what: string) => Type.Array(Phone(), { minItems: 1, uniqueItems: true, description: `${what}, E.164 (+5511999999999).` })
 
 /** The API takes participants as E.164 digits; a leading '+' is accepted from the caller and dropped. */
 const digits = (phones: string[]) => phones.map((p) => p.replace(/^\+/, ''))
 
 // The API's answer here is undocumented (the sandbox gives a status per phone); nothing in it is
-// needed to chain calls, so the schema promises nothing and the text block carries it all.
-const ParticipantsResult = Type.Object({})
+// needed to chain calls, so the schema requires nothing and the text block carries it all.
+const ParticipantsResult = Type.Object({
+  participants: Type.Optional(Type.Array(Type.Object({ id: Type.String(), status: Type.String() })))
+})
 
-type ParticipantsData = { participants?: Array<{ id: string, status: string }> }
-const outcome = (verb: string) => (d: ParticipantsData, a: { groupId: string, participants: string[] }) => {
+const outcome = (verb: string) => (d: Static<typeof ParticipantsResult>, a: { groupId: string, participants: string[] }) => {
   const list = d.participants?.map((p) => `${p.id} ${p.status}`).join(', ')
   return list ? `${a.groupId}: ${list}` : `${verb} ${a.participants.length} participant(s) in ${a.groupId}`
 }
 
-const participantsTool = (o: { name: string, title: string, description: string, letters: string, field: string, verb: string, path: (g: string) => string, method: 'post' | 'delete' }) => defineTool({
+const participantsTool = (o: { name: string, title: string, description: string, letters: HintLetters, field: string, verb: string, path: (g: string) => string, method: 'post' | 'delete' }) => defineTool({
   name: o.name,
   title: o.title,
   description: o.description,
@@ -72,12 +72,12 @@ export const tools: AnyTool[] = [
     annotations: hints('O'),
     input: Type.Object({
       subject: Type.String({ minLength: 1, maxLength: 100, description: 'Group name.' }),
-      participants: Type.Optional(Type.Array(Phone, { uniqueItems: true, description: 'People to add, E.164.' }))
+      participants: Type.Optional(Type.Array(Phone(), { uniqueItems: true, description: 'People to add, E.164.' }))
     }),
     output: Type.Object({ id: Type.String() }),
     handler: async (args, ctx) => ctx.api.post('/v1/groups', {
       subject: args.subject,
-      ...(args.participants !== undefined ? { participants: digits(args.participants) } : {})
+      participants: args.participants && digits(args.participants)
     }),
     summary: (d, a) => `Created group ${d.id} (${a.subject})`
   }),
@@ -103,7 +103,7 @@ export const tools: AnyTool[] = [
     name: 'group_participants_add',
     title: 'Add group participants',
     description: 'Add people to a group this number administers; they are added and notified at once. Returns a status per phone.',
-    letters: 'OI',
+    letters: 'IO',
     field: 'Phones to add',
     verb: 'Added',
     method: 'post',
@@ -114,7 +114,7 @@ export const tools: AnyTool[] = [
     name: 'group_participants_remove',
     title: 'Remove group participants',
     description: 'Remove people from a group this number administers (never its creator). Returns a status per phone. Phones from group_info.',
-    letters: 'DOI',
+    letters: 'DIO',
     field: 'Phones to remove',
     verb: 'Removed',
     method: 'delete',
@@ -151,9 +151,9 @@ export const tools: AnyTool[] = [
     scope: 'number',
     annotations: hints('RI'),
     input: Type.Object({ groupId: GroupId }),
-    output: Type.Object({ inviteCode: Type.String() }),
+    output: Type.Object({ inviteCode: Type.String(), inviteUrl: Type.Optional(Type.String()) }),
     handler: async (args, ctx) => ctx.api.get(INFERRED.invite(args.groupId)),
-    summary: (d: { inviteCode: string, inviteUrl?: string }) => `Invite link: ${d.inviteUrl ?? d.inviteCode}`
+    summary: (d) => `Invite link: ${d.inviteUrl ?? d.inviteCode}`
   }),
 
   defineTool({
@@ -168,11 +168,8 @@ export const tools: AnyTool[] = [
       messageId: Id('A message of this group.'),
       durationSeconds: Type.Optional(Type.Union([Type.Literal(86400), Type.Literal(604800), Type.Literal(2592000)], { description: '24 h, 7 d (default) or 30 d.' }))
     }),
-    output: Type.Object({}),
-    handler: async (args, ctx) => ctx.api.post(INFERRED.pin(args.groupId), {
-      messageId: args.messageId,
-      ...(args.durationSeconds !== undefined ? { durationSeconds: args.durationSeconds } : {})
-    }),
-    summary: (d: { pinnedUntil?: string }, a) => `Pinned ${a.messageId} in ${a.groupId}${d.pinnedUntil ? ` until ${d.pinnedUntil}` : ''}`
+    output: Type.Object({ pinnedUntil: Type.Optional(Nullable(Type.String())) }),
+    handler: async (args, ctx) => ctx.api.post(INFERRED.pin(args.groupId), { messageId: args.messageId, durationSeconds: args.durationSeconds }),
+    summary: (d, a) => `Pinned ${a.messageId} in ${a.groupId}${d.pinnedUntil ? ` until ${d.pinnedUntil}` : ''}`
   })
 ]

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, hints, type AnyTool } from './define.js'
-import { Id, Nullable, datedPaging, paged } from './common.js'
+import { DATE_TIME_PROBLEM, Id, Nullable, datedPaging, isDateTime, pageLine, paged } from './common.js'
 
 const Send = Type.Object({
   destinationNumber: Type.Optional(Type.String({ description: 'E.164 phone (+5511999999999) or BSUID (BR.1349...).' })),
@@ -21,8 +21,6 @@ const Send = Type.Object({
 })
 
 const PHONE_OR_BSUID = /^(\+?\d+|[A-Z]{2}\.[A-Za-z0-9]+)$/
-// An ISO 8601 date-time with an explicit offset, so "future" does not depend on the server's zone.
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/
 
 /** Cross-field rules of POST /v1/messages/send, checked before anything is sent. */
 function checkSend (a: typeof Send.static): string[] {
@@ -47,9 +45,9 @@ function checkSend (a: typeof Send.static): string[] {
   if (a.newsletterId !== undefined && !a.newsletterId.endsWith('@newsletter')) problems.push('newsletterId must be a channel JID ending in @newsletter')
   if (a.media !== undefined && !/^(https?:\/\/\S+|data:[\w.+-]+\/[\w.+-]+;base64,)/.test(a.media)) problems.push('media must be an http(s) URL or a data: URI (data:<mime>;base64,...)')
   if (a.deliverAt !== undefined) {
-    const t = Date.parse(a.deliverAt)
-    if (!ISO_DATE_TIME.test(a.deliverAt) || Number.isNaN(t)) problems.push('deliverAt must be an ISO 8601 date-time with a zone, e.g. 2026-07-01T12:00:00Z')
-    else if (t <= Date.now()) problems.push('deliverAt must be in the future (omit it to send now)')
+    // A date-time with a zone, so "future" does not depend on the server's zone.
+    if (!isDateTime(a.deliverAt)) problems.push(`deliverAt ${DATE_TIME_PROBLEM}`)
+    else if (Date.parse(a.deliverAt) <= Date.now()) problems.push('deliverAt must be in the future (omit it to send now)')
   }
   return problems
 }
@@ -137,8 +135,3 @@ export const tools: AnyTool[] = [
     summary: (d) => pageLine(d.messages.length, 'messages', d)
   })
 ]
-
-/** "30 of 112 messages (page 1 of 4)". */
-export function pageLine (shown: number, what: string, p: { total: number, page: number, totalPages: number, notice?: string }): string {
-  return `${shown} of ${p.total} ${what} (page ${p.page} of ${Math.max(p.totalPages, 1)})${p.notice ? `; notice: ${p.notice}` : ''}`
-}

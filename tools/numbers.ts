@@ -1,16 +1,15 @@
 // The numbers toolset: the account's WhatsApp numbers (list, detail, create and connect by QR,
 // status, delete, hosted remote pairing) and the WhatsApp existence check (pilot-status-api.md §2.4).
 // QR codes come back as MCP image content, not as base64 in the text.
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
-import { defineTool, hints, type AnyTool, type MediaBlock } from './define.js'
-import { Id, Nullable } from './common.js'
+import { defineTool, fromApi, hints, type AnyTool, type MediaBlock } from './define.js'
+import { Id, Nullable, Phone, itemsOf } from './common.js'
 
 const NumberId = Id('Number id, from numbers_list.')
 
 // Output schemas list only what chaining needs; the full data reaches the model in the text block.
-const NumberSummary = Type.Object({ id: Type.String(), state: Type.Optional(Type.String()) })
-type NumberOut = Static<typeof NumberSummary> & { name?: string }
+const NumberSummary = Type.Object({ id: Type.String(), name: Type.Optional(Nullable(Type.String())), state: Type.Optional(Type.String()) })
 
 const Qr = {
   qrcodeBase64: Type.Optional(Nullable(Type.String())),
@@ -30,7 +29,6 @@ function qrLine (d: { qrcodeBase64?: string | null, pairingCode?: string | null 
   return `${qr}${code}. Then poll numbers_status until OPEN.`
 }
 
-const Phone = (description: string) => Type.String({ pattern: '^\\+?[1-9]\\d{9,14}$', description })
 const LinkToApiKey = Type.Optional(Type.Boolean({ description: 'Default true: a number key used here moves to the new number.' }))
 
 export const tools: AnyTool[] = [
@@ -44,10 +42,10 @@ export const tools: AnyTool[] = [
     input: Type.Object({}),
     output: Type.Object({ numbers: Type.Array(NumberSummary) }),
     handler: async (_args, ctx) => {
-      const data = await ctx.api.get<NumberOut[] | { numbers: NumberOut[] }>('/v1/numbers')
-      return { numbers: Array.isArray(data) ? data : data.numbers ?? [] }
+      const data = await ctx.api.get('/v1/numbers')
+      return fromApi({ numbers: itemsOf(data, 'numbers') })
     },
-    summary: (d) => `${d.numbers.length} number(s): ${(d.numbers as NumberOut[]).map((n) => `${n.name ?? n.id} (${n.id}) ${n.state ?? ''}`.trim()).join(', ')}.`
+    summary: (d) => `${d.numbers.length} number(s): ${d.numbers.map((n) => `${n.name ?? n.id} (${n.id}) ${n.state ?? ''}`.trim()).join(', ')}.`
   }),
 
   defineTool({
@@ -61,12 +59,12 @@ export const tools: AnyTool[] = [
       id: NumberId,
       refresh: Type.Optional(Type.Boolean({ description: 'Fetch live data from Meta first.' }))
     }),
-    output: NumberSummary,
+    output: Type.Object({
+      ...NumberSummary.properties,
+      health: Type.Optional(Nullable(Type.Object({ sendable: Type.Optional(Type.Boolean()) })))
+    }),
     handler: async (args, ctx) => ctx.api.get(apiPath`/v1/numbers/${args.id}`, args.refresh ? { refresh: 1 } : undefined),
-    summary: (d) => {
-      const n = d as NumberOut & { health?: { sendable?: boolean } | null }
-      return `Number ${n.name ?? n.id} (${n.id}): ${n.state ?? 'state unknown'}${n.health?.sendable === false ? ', not sendable' : ''}.`
-    }
+    summary: (n) => `Number ${n.name ?? n.id} (${n.id}): ${n.state ?? 'state unknown'}${n.health?.sendable === false ? ', not sendable' : ''}.`
   }),
 
   defineTool({
@@ -81,18 +79,13 @@ export const tools: AnyTool[] = [
       number: Phone('E.164, e.g. +5511988887777.'),
       linkToApiKey: LinkToApiKey
     }),
-    output: Type.Object({ instance: NumberSummary, ...Qr }),
-    handler: async (args, ctx) => ctx.api.post('/v1/numbers', {
-      name: args.name,
-      number: args.number,
-      ...(args.linkToApiKey === undefined ? {} : { linkToApiKey: args.linkToApiKey })
-    }),
+    output: Type.Object({ instance: NumberSummary, ...Qr, linkedApiKeyId: Type.Optional(Nullable(Type.String())) }),
+    handler: async (args, ctx) => ctx.api.post('/v1/numbers', args),
     media: qrImage,
     textOmit: ['qrcodeBase64'],
     summary: (d) => {
       // With a number key and linkToApiKey (default), that key now acts on the new number: say so.
-      const linked = (d as { linkedApiKeyId?: string | null }).linkedApiKeyId
-      const moved = linked ? ` The API key in use (${linked}) now acts on this number.` : ''
+      const moved = d.linkedApiKeyId ? ` The API key in use (${d.linkedApiKeyId}) now acts on this number.` : ''
       return `Created number ${d.instance.id} (${d.instance.state ?? 'CONNECTING'}).${moved} ${qrLine(d)}`
     }
   }),
@@ -118,11 +111,11 @@ export const tools: AnyTool[] = [
     scope: 'any',
     annotations: hints(''),
     input: Type.Object({ id: NumberId }),
-    output: Type.Object({ qrcodeBase64: Nullable(Type.String()), pairingCode: Qr.pairingCode }),
+    output: Type.Object({ qrcodeBase64: Nullable(Type.String()), pairingCode: Qr.pairingCode, state: Type.Optional(Type.String()) }),
     handler: async (args, ctx) => ctx.api.get(apiPath`/v1/numbers/${args.id}/connect`),
     media: qrImage,
     textOmit: ['qrcodeBase64'],
-    summary: (d, args) => `Number ${args.id} is ${(d as { state?: string }).state ?? 'CONNECTING'}. ${qrLine(d)}`
+    summary: (d, args) => `Number ${args.id} is ${d.state ?? 'CONNECTING'}. ${qrLine(d)}`
   }),
 
   defineTool({
@@ -162,17 +155,16 @@ export const tools: AnyTool[] = [
       remotePairingToken: Type.Optional(Type.String()),
       instance: Type.Optional(Nullable(Type.Object({ id: Type.String() }))),
       numberId: Type.Optional(Nullable(Type.String())),
-      messageSent: Type.Optional(Type.Boolean())
+      messageSent: Type.Optional(Type.Boolean()),
+      messageError: Type.Optional(Nullable(Type.String()))
     }),
     check: (args) => (args.provider ?? 'PILOT_STATUS') === 'PILOT_STATUS' && (args.name === undefined || args.number === undefined)
       ? ['name and number are required when provider is PILOT_STATUS (the default).']
       : [],
-    handler: async (args, ctx) => ctx.api.post('/v1/numbers/remote-pairing',
-      Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))),
+    handler: async (args, ctx) => ctx.api.post('/v1/numbers/remote-pairing', args),
     summary: (d) => {
       const id = d.instance?.id ?? d.numberId
-      const error = (d as { messageError?: string }).messageError
-      const sent = d.messageSent ? ' The link was sent by WhatsApp.' : error ? ` Not sent by WhatsApp: ${error}` : ''
+      const sent = d.messageSent ? ' The link was sent by WhatsApp.' : d.messageError ? ` Not sent by WhatsApp: ${d.messageError}` : ''
       return `Pairing link ${d.remotePairingUrl}${id ? ` for number ${id}` : ''}.${sent}`
     }
   }),

@@ -2,8 +2,8 @@
 // (GET/POST /v1/templates, GET/PUT/DELETE /v1/templates/{id}; pilot-status-api.md §2.3).
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
-import { defineTool, hints, type AnyTool } from './define.js'
-import { Id } from './common.js'
+import { defineTool, fromApi, hints, type AnyTool } from './define.js'
+import { Id, Nullable, fieldsOf, itemsOf } from './common.js'
 
 const TemplateRef = Id('Template id or name, from templates_list.')
 
@@ -23,13 +23,12 @@ const Examples = Type.Optional(Type.Record(Type.String(), Type.String(), {
 const Language = Type.Optional(Type.String({ description: 'e.g. pt_BR (default), en_US.' }))
 
 // Only what chaining needs; the full template reaches the model in the text block.
-const Template = Type.Object({ id: Type.String(), name: Type.String(), sendable: Type.Optional(Type.Boolean()) })
-type TemplateOut = Static<typeof Template> & { metaStatus?: string | null }
-
-/** Omits undefined fields: only what the caller gave is sent. */
-function defined<T extends Record<string, unknown>> (o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
-}
+const Template = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  sendable: Type.Optional(Type.Boolean()),
+  metaStatus: Type.Optional(Nullable(Type.String()))
+})
 
 /** Header media must be a URL here: base64 uploads are REST-only (the hosted MCP says so too). */
 function checkBody (body: unknown): string[] {
@@ -37,14 +36,14 @@ function checkBody (body: unknown): string[] {
     // The call pipeline already parsed valid JSON strings; one still starting with '{' is broken JSON.
     return /^\s*\{\s*["}]/.test(body) ? ['body: looks like JSON but does not parse; pass an object or plain text.'] : []
   }
-  const header = (body as { header?: unknown }).header
-  if (header && typeof header === 'object' && 'base64' in header) {
+  const header = fieldsOf(fieldsOf(body).header)
+  if ('base64' in header) {
     return ['body.header.base64: header media by base64 is not accepted through MCP; pass body.header.url (http/https) instead.']
   }
   return []
 }
 
-function state (t: TemplateOut): string {
+function state (t: Static<typeof Template>): string {
   if (t.sendable === true) return 'sendable'
   return t.metaStatus ? `not sendable: Meta status ${t.metaStatus}` : 'not sendable'
 }
@@ -60,8 +59,8 @@ export const tools: AnyTool[] = [
     input: Type.Object({}),
     output: Type.Object({ templates: Type.Array(Template) }),
     handler: async (_args, ctx) => {
-      const data = await ctx.api.get<TemplateOut[] | { templates: TemplateOut[] }>('/v1/templates')
-      return { templates: Array.isArray(data) ? data : data.templates ?? [] }
+      const data = await ctx.api.get('/v1/templates')
+      return fromApi({ templates: itemsOf(data, 'templates') })
     },
     summary: (d) => `${d.templates.length} template(s), ${d.templates.filter((t) => t.sendable).length} sendable.`
   }),
@@ -95,13 +94,7 @@ export const tools: AnyTool[] = [
     }),
     output: Template,
     check: (args) => checkBody(args.body),
-    handler: async (args, ctx) => ctx.api.post('/v1/templates', defined({
-      name: args.name,
-      category: args.category,
-      language: args.language,
-      body: args.body,
-      examples: args.examples
-    })),
+    handler: async (args, ctx) => ctx.api.post('/v1/templates', args),
     summary: (t) => `Created template ${t.name} (${t.id}): ${state(t)}.`
   }),
 
@@ -120,11 +113,10 @@ export const tools: AnyTool[] = [
     }),
     output: Template,
     check: (args) => checkBody(args.body),
-    handler: async (args, ctx) => ctx.api.put(apiPath`/v1/templates/${args.id}`, defined({
-      language: args.language,
-      body: args.body,
-      examples: args.examples
-    })),
+    handler: async (args, ctx) => {
+      const { id, ...body } = args
+      return ctx.api.put(apiPath`/v1/templates/${id}`, body)
+    },
     summary: (t) => `Updated template ${t.name} (${t.id}): ${state(t)}.`
   }),
 

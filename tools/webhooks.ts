@@ -1,25 +1,26 @@
 // The webhooks toolset: list, read, create, change and delete the webhooks of a number, and read
 // their delivery logs (GET/POST/PATCH/DELETE /v1/webhooks, pilot-status-api.md §2.10).
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
-import { defineTool, hints, type AnyTool } from './define.js'
-import { Id } from './common.js'
+import { defineTool, fromApi, hints, type AnyTool } from './define.js'
+import { HttpUrl, Id, Nullable, fieldsOf, itemsOf } from './common.js'
 
 const WebhookId = Id('From webhooks_list.')
-const Url = Type.String({ pattern: '^https?://', description: 'http(s) receiver URL.' })
+const Url = HttpUrl('http(s) receiver URL.')
 const Name = Type.String({ maxLength: 100, description: 'Label.' })
 const Events = Type.Array(Type.String(), { description: 'e.g. message.received, message.read, number.disconnected; ["*"] = all.' })
 
 // Only what a model needs to chain calls; the full object (apiKeys, instance ids...) is in the text block.
 const Webhook = Type.Object({
   id: Type.String(),
+  name: Type.Optional(Nullable(Type.String())),
   url: Type.String(),
   active: Type.Boolean(),
-  events: Type.Array(Type.String())
+  events: Type.Array(Type.String()),
+  whatsappNumberIds: Type.Optional(Type.Array(Type.String()))
 })
 
-type WebhookData = Static<typeof Webhook> & { name?: string, whatsappNumberIds?: string[] }
-const line = (w: WebhookData) => `${w.id}${w.name ? ` "${w.name}"` : ''} on ${w.whatsappNumberIds?.join(', ') ?? '?'} → ${w.url} (${w.active ? 'active' : 'paused'}; events: ${w.events.length > 0 ? w.events.join(', ') : 'none'})`
+const line = (w: typeof Webhook.static) => `${w.id}${w.name ? ` "${w.name}"` : ''} on ${w.whatsappNumberIds?.join(', ') ?? '?'} → ${w.url} (${w.active ? 'active' : 'paused'}; events: ${w.events.length > 0 ? w.events.join(', ') : 'none'})`
 
 const DeliveryLog = Type.Object({ event: Type.String(), status: Type.String(), createdAt: Type.String() })
 
@@ -35,8 +36,7 @@ export const tools: AnyTool[] = [
     input: Type.Object({}),
     output: Type.Object({ webhooks: Type.Array(Webhook) }),
     handler: async (_args, ctx) => {
-      const r = await ctx.api.get<WebhookData[] | { webhooks?: WebhookData[] }>('/v1/webhooks')
-      return { webhooks: Array.isArray(r) ? r : r?.webhooks ?? [] }
+      return fromApi({ webhooks: itemsOf(await ctx.api.get('/v1/webhooks'), 'webhooks') })
     },
     summary: (d) => d.webhooks.length === 0
       ? 'No webhooks.'
@@ -53,7 +53,7 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({ webhookId: WebhookId }),
     output: Webhook,
-    handler: async (args, ctx) => ctx.api.get<WebhookData>(apiPath`/v1/webhooks/${args.webhookId}`),
+    handler: async (args, ctx) => ctx.api.get(apiPath`/v1/webhooks/${args.webhookId}`),
     summary: (d) => `Webhook ${line(d)}`
   }),
 
@@ -73,11 +73,7 @@ export const tools: AnyTool[] = [
     output: Webhook,
     handler: async (args, ctx) => {
       // The body is the API's documented way to bind the number; the header (sent too) agrees with it.
-      const body: Record<string, unknown> = { url: args.url }
-      if (args.name !== undefined) body.name = args.name
-      if (args.events !== undefined) body.events = args.events
-      if (ctx.whatsappNumberId !== undefined) body.whatsappNumberId = ctx.whatsappNumberId
-      return ctx.api.post<WebhookData>('/v1/webhooks', body)
+      return ctx.api.post('/v1/webhooks', { ...args, whatsappNumberId: ctx.whatsappNumberId })
     },
     summary: (d) => `Created webhook ${line(d)}`
   }),
@@ -102,9 +98,8 @@ export const tools: AnyTool[] = [
       ? ['pass at least one of name, url, active, events']
       : []),
     handler: async (args, ctx) => {
-      const { webhookId, ...fields } = args
-      const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
-      return ctx.api.patch<WebhookData>(apiPath`/v1/webhooks/${webhookId}`, body)
+      const { webhookId, ...body } = args
+      return ctx.api.patch(apiPath`/v1/webhooks/${webhookId}`, body)
     },
     summary: (d) => `Updated webhook ${line(d)}`
   }),
@@ -120,9 +115,9 @@ export const tools: AnyTool[] = [
     input: Type.Object({ webhookId: WebhookId }),
     output: Type.Object({ success: Type.Boolean() }),
     handler: async (args, ctx) => {
-      const r = await ctx.api.delete<Record<string, unknown> | null>(apiPath`/v1/webhooks/${args.webhookId}`)
+      const r = await ctx.api.delete(apiPath`/v1/webhooks/${args.webhookId}`)
       // The API does not document a delete body; a 2xx is the success.
-      return { success: true, id: args.webhookId, ...(r ?? {}) }
+      return fromApi({ success: true, id: args.webhookId, ...fieldsOf(r) })
     },
     summary: (_d, a) => `Deleted webhook ${a.webhookId}.`
   }),
@@ -143,9 +138,9 @@ export const tools: AnyTool[] = [
     }),
     output: Type.Object({ logs: Type.Array(DeliveryLog) }),
     handler: async (args, ctx) => {
-      const r = await ctx.api.get<unknown[] | { logs?: unknown[], items?: unknown[] }>(apiPath`/v1/webhooks/${args.webhookId}/logs`, { limit: args.limit, event: args.event })
+      const r = await ctx.api.get(apiPath`/v1/webhooks/${args.webhookId}/logs`, { limit: args.limit, event: args.event })
       // The reference says "items"; accept a bare array (what it lists elsewhere) or a wrapper.
-      return { logs: (Array.isArray(r) ? r : r?.logs ?? r?.items ?? []) as Array<Static<typeof DeliveryLog>> }
+      return fromApi({ logs: itemsOf(r, 'logs', 'items') })
     },
     summary: (d, a) => {
       const failed = d.logs.filter((l) => l.status === 'FAILED').length

@@ -5,7 +5,8 @@ import type { CallToolResult } from '@modelcontextprotocol/server'
 import type { ApiClient, HttpMethod, QueryValue } from '../api/client.js'
 import { ApiError } from '../api/errors.js'
 import type { Credentials } from '../api/credentials.js'
-import type { MediaBlock, ToolApi, ToolContext, ToolLogger } from '../../tools/define.js'
+import type { ApiAnswer, MediaBlock, ToolApi, ToolContext, ToolLogger, Validated } from '../../tools/define.js'
+import { DATE_TIME_PROBLEM, isDateTime } from '../../tools/common.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from './registry.js'
 import { errorResult, toolErrorFromException } from './errors.js'
 
@@ -31,13 +32,9 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
   const args = normaliseArgs(tool.input, rawArgs)
   if (args === undefined) return errorResult(`Invalid arguments for ${def.name}: arguments must be a JSON object.`)
 
-  if (!tool.checkInput.Check(args)) {
-    return errorResult(`Invalid arguments for ${def.name}:\n${describeErrors(tool, args).join('\n')}\nThe tool was not run.`)
-  }
-  const numberId = tool.takesNumberId ? args[NUMBER_ID_PARAM] as string | undefined : undefined
-  if (tool.takesNumberId) delete args[NUMBER_ID_PARAM]
-  const problems = def.check?.(args) ?? []
-  if (problems.length > 0) return errorResult(`Invalid arguments for ${def.name}:\n${problems.map((p) => `- ${p}`).join('\n')}\nThe tool was not run.`)
+  const checked = checkArguments(tool, args)
+  if (!checked.ok) return errorResult(`Invalid arguments for ${def.name}:\n${checked.problems.map((p) => `- ${p}`).join('\n')}\nThe tool was not run.`)
+  const { args: valid, numberId } = checked
 
   const ctx: ToolContext = {
     api: bindApi(env, numberId),
@@ -45,9 +42,9 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
     log: env.log,
     whatsappNumberId: numberId
   }
-  let data: Record<string, unknown>
+  let data: unknown
   try {
-    data = await def.handler(args, ctx)
+    data = await def.handler(valid, ctx)
   } catch (err) {
     if (err instanceof ApiError && env.credentials.kind === 'bearer' && env.onAuthRejected) {
       if (err.status === 401) env.onAuthRejected('invalid_token', err)
@@ -58,27 +55,34 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
     return toolErrorFromException(err, def.name, !def.annotations.readOnlyHint && !def.annotations.idempotentHint)
   }
 
-  if (!tool.checkOutput.Check(data)) {
-    // Upstream drift: the call itself succeeded (a send must never look failed, or it is sent twice).
-    env.log.warn({ tool: def.name, problems: [...tool.checkOutput.Errors(data)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`) }, 'result does not match the output schema')
-  }
-  return toResult(tool, data, args, env.log)
+  return toResult(tool, data, valid, env.log)
 }
 
-/** The text block repeats the result so clients that ignore structuredContent lose nothing. */
-function toResult (tool: RegisteredTool, data: Record<string, unknown>, args: Record<string, unknown>, log: CallEnv['log']): ToolResult {
+/**
+ * The text block repeats the result so clients that ignore structuredContent lose nothing. The
+ * summary line and media read the fields the output schema declares, so they run only on a result
+ * it accepts; an answer that does not match (upstream drift) still succeeds, with its whole JSON as
+ * the text: a call that worked never fails here (a send must never look failed, or it is sent twice).
+ */
+function toResult (tool: RegisteredTool, data: unknown, args: Validated<'input'>, log: CallEnv['log']): ToolResult {
   const def = tool.def
   const content: ContentBlock[] = []
-  // The summary line and media blocks read fields the API documents; an answer that lacks them
-  // (upstream drift) still succeeds, with its JSON as the text: a call that worked never fails here.
-  const drift = (what: string) => (err: unknown) => {
+  const valid = tool.acceptsOutput(data) ? data : undefined
+  if (valid === undefined) {
+    log.warn({ tool: def.name, problems: [...tool.checkOutput.Errors(data)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`) }, 'result does not match the output schema')
+  }
+  const failed = (what: string) => (err: unknown) => {
     log.warn({ tool: def.name, err: err instanceof Error ? err.message : String(err) }, `could not build the ${what} from the API's answer`)
     return undefined
   }
-  const head = attempt(() => def.summary?.(data, args), drift('summary line'))
+  const head = valid && attempt(() => def.summary?.(valid, args), failed('summary line'))
+  const built = (valid && attempt(() => def.media?.(valid), failed('media blocks'))) || []
+  const media = built.filter(validMedia)
+  if (media.length < built.length) log.warn({ tool: def.name }, 'the API\'s media is not valid base64 with a MIME type; left out of the result')
+  // What media carries leaves the text only when it is attached: nothing is lost either way.
   let shown: unknown = data
-  if (def.textOmit?.length) {
-    const copy: Record<string, unknown> = { ...data }
+  if (media.length > 0 && def.textOmit?.length) {
+    const copy: Record<string, unknown> = { ...valid }
     for (const k of def.textOmit) if (k in copy && copy[k] != null) copy[k] = '(attached as separate content)'
     shown = copy
   }
@@ -92,15 +96,12 @@ function toResult (tool: RegisteredTool, data: Record<string, unknown>, args: Re
     text = head ? `${head}\n${json}` : json
   }
   content.push({ type: 'text', text })
-  for (const m of attempt(() => def.media?.(data), drift('media blocks')) ?? []) {
-    if (!validMedia(m)) {
-      log.warn({ tool: def.name }, 'the API\'s media is not valid base64 with a MIME type; left out of the result')
-      continue
-    }
+  for (const m of media) {
     if (m.type === 'resource') content.push({ type: 'resource', resource: { uri: m.uri, mimeType: m.mimeType, blob: m.blob } })
     else content.push({ type: m.type, data: m.data, mimeType: m.mimeType })
   }
-  return { content, structuredContent: data }
+  // An object whenever the API kept its documented shapes; what else came is passed on as it came.
+  return { content, structuredContent: data as Record<string, unknown> }
 }
 
 /** What the MCP schema accepts for image/audio data and resource blobs: a MIME type and base64 that atob() decodes. */
@@ -128,9 +129,10 @@ function isScopeError (err: ApiError): boolean {
 }
 
 function bindApi (env: CallEnv, whatsappNumberId: string | undefined): ToolApi {
-  const call = async <T>(method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<T> => {
-    const res = await env.api.call<T>({ method, path, query, body }, { credentials: env.credentials, whatsappNumberId, signal: env.signal })
-    return res.data
+  const call = async (method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<ApiAnswer> => {
+    const res = await env.api.call({ method, path, query, body }, { credentials: env.credentials, whatsappNumberId, signal: env.signal })
+    // Where unchecked API data gets its brand: nothing here claims a shape for it.
+    return res.data as ApiAnswer
   }
   return {
     get: (path, query) => call('GET', path, query),
@@ -211,20 +213,54 @@ function wants (s: TSchema, type: string): boolean {
   return Array.isArray(alts) && alts.some((a) => a.type === type)
 }
 
-function describeErrors (tool: RegisteredTool, args: unknown): string[] {
-  const seen = new Set<string>()
-  const out: string[] = []
-  for (const e of tool.checkInput.Errors(args)) {
-    const field = e.path ? e.path.replace(/^\//, '').replace(/\//g, '.') : '(arguments)'
-    let msg = e.message
-    if (e.path && e.path.split('/').length === 2 && !(e.path.slice(1) in tool.input.properties)) {
-      msg = `unknown argument (valid: ${Object.keys(tool.input.properties).join(', ')})`
-    }
-    const line = `- ${field}: ${msg}`
-    // TypeBox reports a union failure once per branch; one line per field is enough for a model.
-    if (seen.has(field)) continue
-    seen.add(field)
-    out.push(line)
+type Checked =
+  | { ok: true, args: Validated<'input'>, numberId: string | undefined }
+  | { ok: false, problems: string[] }
+
+/**
+ * Every problem with the arguments in one answer, each naming its field: unknown arguments, schema
+ * violations (all fields, not the first), date-times that are no instant, and the tool's
+ * cross-field rules. Those rules run on the arguments that passed their own schema, so a model
+ * fixing one field does not meet the next problem on the retry; when a required argument is
+ * missing or wrong they wait for it (they may rely on it).
+ */
+function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): Checked {
+  const refused = tool.acceptsInput(args) ? [] : describeErrors(tool, args)
+  const bad = new Set(refused.map((r) => r.arg))
+  const usable = Object.fromEntries(Object.entries(args).filter(([k]) => !bad.has(k)))
+  const problems = refused.map((r) => r.line)
+  if (!tool.acceptsInput(usable)) return { ok: false, problems }
+  const numberId = tool.takesNumberId ? usable[NUMBER_ID_PARAM] as string | undefined : undefined
+  // The tool's own functions never see the registry's whatsappNumberId (it travels as a header).
+  if (tool.takesNumberId) delete usable[NUMBER_ID_PARAM]
+  problems.push(...(tool.def.check?.(usable) ?? []))
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, args: usable, numberId }
+}
+
+/**
+ * Schema problems, one line per field (TypeBox reports a union once per branch), each with the
+ * top-level argument it concerns.
+ */
+function describeErrors (tool: RegisteredTool, args: Record<string, unknown>): Array<{ arg: string, line: string }> {
+  const byField = new Map<string, { arg: string, line: string }>()
+  const add = (segments: string[], msg: string) => {
+    const field = segments.length === 0 ? '(arguments)' : segments.join('.') || '""'
+    if (!byField.has(field)) byField.set(field, { arg: segments[0] ?? '', line: `${field}: ${msg}` })
   }
-  return out
+  for (const e of tool.checkInput.Errors(args)) {
+    // A JSON pointer: '/a/b', with '~1' for '/' and '~0' for '~' inside a name.
+    const segments = e.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    let msg = e.message
+    if (segments.length === 1 && !Object.hasOwn(tool.input.properties, segments[0])) {
+      msg = `unknown argument (valid: ${Object.keys(tool.input.properties).join(', ')})`
+    } else if (segments.length === 1 && tool.dateTimeArgs.includes(segments[0])) {
+      msg = DATE_TIME_PROBLEM
+    }
+    add(segments, msg)
+  }
+  // Shaped like a date-time but no instant (month 13): the pattern passed, the calendar did not.
+  for (const k of tool.dateTimeArgs) {
+    if (typeof args[k] === 'string' && !isDateTime(args[k])) add([k], DATE_TIME_PROBLEM)
+  }
+  return [...byField.values()]
 }

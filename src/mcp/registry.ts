@@ -1,15 +1,11 @@
 // The tool registry: built once at start-up from the tool definitions. Holds each tool's
 // compiled validator and its tools/list entry; views (toolset / allow-list / read-only) are
 // subsets with their own precomputed tools/list payload, cached.
-import { FormatRegistry, Type, type TObject, type TSchema } from '@sinclair/typebox'
+import { Type, type TObject, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Tool } from '@modelcontextprotocol/server'
-import type { AnyTool, Toolset } from '../../tools/define.js'
-
-// TypeBox knows no formats until told; an unknown format fails every value. ISO 8601 with a zone,
-// so a bound means the same instant whatever the server's time zone.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i
-if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)))
+import type { AnyTool, Toolset, Validated } from '../../tools/define.js'
+import { DATE_TIME_PATTERN, isDateTime } from '../../tools/common.js'
 
 export const NUMBER_ID_PARAM = 'whatsappNumberId'
 const NumberIdSchema = Type.Optional(Type.String({
@@ -28,6 +24,8 @@ export class RegisteredTool {
   readonly entry: McpToolEntry
   /** The same without it: what tools/list shows by default (context economy, see ViewFilter). */
   readonly leanEntry: McpToolEntry
+  /** Arguments listed as `format: 'date-time'`: besides their pattern, each must be a real instant. */
+  readonly dateTimeArgs: readonly string[]
   private inputCheck?: TypeCheck<TObject>
   private outputCheck?: TypeCheck<TSchema>
 
@@ -48,18 +46,45 @@ export class RegisteredTool {
       annotations: { ...def.annotations }
     }
     this.entry = { ...this.leanEntry, outputSchema: plainSchema(def.output) as Tool['outputSchema'] }
+    this.dateTimeArgs = Object.entries(this.input.properties).filter(([, s]) => s.format === 'date-time').map(([k]) => k)
   }
 
-  /** Compiled on first use, so a process that lists tools but calls few compiles little. */
+  /**
+   * The compiled schema check, on first use so a process that lists tools but calls few (stdio)
+   * compiles little; warm() compiles ahead instead. Dates are validated by pattern here.
+   */
   get checkInput (): TypeCheck<TObject> {
-    this.inputCheck ??= TypeCompiler.Compile(this.input)
+    this.inputCheck ??= compile(this.input)
     return this.inputCheck
   }
 
   get checkOutput (): TypeCheck<TSchema> {
-    this.outputCheck ??= TypeCompiler.Compile(this.def.output)
+    this.outputCheck ??= compile(this.def.output)
     return this.outputCheck
   }
+
+  /** Arguments the tool's functions may be given: the schema holds and every date-time is an instant. */
+  acceptsInput (args: unknown): args is Validated<'input'> {
+    if (!this.checkInput.Check(args)) return false
+    const fields = args as Record<string, unknown>
+    return this.dateTimeArgs.every((k) => typeof fields[k] !== 'string' || isDateTime(fields[k]))
+  }
+
+  /** A result summary and media may read: it matches the output schema. */
+  acceptsOutput (data: unknown): data is Validated<'output'> {
+    return this.checkOutput.Check(data)
+  }
+
+  /** Compiles both checks now, so the first call does not pay for it inside its deadline. */
+  warm (): void {
+    this.inputCheck ??= compile(this.input)
+    this.outputCheck ??= compile(this.def.output)
+  }
+}
+
+export interface RegistryOptions {
+  /** Compile every tool's checks at construction (a server); off, each compiles on first call (stdio's cold start). */
+  eager?: boolean
 }
 
 /** A subset of the registry that one server configuration (or one narrowed request) exposes. */
@@ -89,13 +114,20 @@ export class ToolRegistry {
   readonly all: ReadonlyMap<string, RegisteredTool>
   private readonly views = new Map<string, ToolView>()
 
-  constructor (defs: readonly AnyTool[]) {
+  constructor (defs: readonly AnyTool[], options: RegistryOptions = {}) {
     const all = new Map<string, RegisteredTool>()
     for (const def of defs) {
       if (all.has(def.name)) throw new Error(`duplicate tool name: ${def.name}`)
       all.set(def.name, new RegisteredTool(def))
     }
     this.all = all
+    if (options.eager) this.warm()
+  }
+
+  /** Compiles every tool's argument and result checks (an HTTP server calls it at start-up). */
+  warm (): this {
+    for (const t of this.all.values()) t.warm()
+    return this
   }
 
   /** The view for a filter; cached, since a handful of distinct filters serve every request. */
@@ -143,6 +175,31 @@ export class ToolRegistry {
 
 function viewKey (f: ViewFilter): string {
   return `${f.toolsets ? [...f.toolsets].sort().join(',') : '*'}|${f.tools ? [...f.tools].sort().join(',') : '*'}|${f.readOnly ? 'ro' : 'rw'}|${f.outputSchemas ? 'out' : ''}`
+}
+
+/**
+ * The schema as compiled: `format: 'date-time'` becomes its pattern. A format needs TypeBox's
+ * FormatRegistry, which is global to every TypeBox user in the host process; this product does
+ * not change it. Symbol keys (TypeBox's Kind) are copied: the compiler needs them.
+ */
+function compile<T extends TSchema> (schema: T): TypeCheck<T> {
+  return TypeCompiler.Compile(localFormats(schema))
+}
+
+function localFormats<T extends TSchema> (schema: T): T {
+  const copy = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(copy)
+    if (node === null || typeof node !== 'object') return node
+    const src = node as Record<string | symbol, unknown>
+    const out: Record<string | symbol, unknown> = {}
+    for (const k of Reflect.ownKeys(src)) out[k] = copy(src[k])
+    if (out.format === 'date-time') {
+      delete out.format
+      out.pattern = DATE_TIME_PATTERN
+    }
+    return out
+  }
+  return copy(schema) as T
 }
 
 /** TypeBox schemas carry symbol keys; JSON round-trip leaves the plain JSON Schema a client sees. */

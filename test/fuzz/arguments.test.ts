@@ -1,7 +1,8 @@
 // Property tests of tool arguments with fast-check. Random arguments for every tool always give a
 // tool result or a JSON-RPC error — never a 5xx, never "internal error". Path parameters full of
 // `../`, `%2F`, `?`, `#`, NUL and unicode never reach another endpoint: the upstream sees exactly
-// one request whose path has the id as exactly one segment, decoding to the input. Seeded.
+// one request whose path has the id as exactly one segment, decoding to the input. Unknown
+// arguments are all named in one refusal. Seeded.
 import t from 'tap'
 import fc from 'fast-check'
 import { product, registry } from '../helper.js'
@@ -124,7 +125,7 @@ t.test('random arguments for every tool: a result or a JSON-RPC error, never a c
   const up = await fakeUpstream(t, (r) => r.method === 'GET' ? { status: 200, body: PLAUSIBLE } : { status: 201, body: '{"id":"x"}' })
   const p = await product(t, up.url, { upstreamTimeoutMs: 3000 })
   t.teardown(() => agent.destroy())
-  const outcomes = { ok: 0, toolError: 0, rpcError: 0 }
+  const outcomes = { ok: 0, toolError: 0, rpcError: 0, unknownNamed: 0 }
   await fc.assert(fc.asyncProperty(toolAndArgs, async ([name, args]) => {
     up.requests.length = 0
     const body = call(name, args)
@@ -137,10 +138,19 @@ t.test('random arguments for every tool: a result or a JSON-RPC error, never a c
     if (/internal error of the MCP server/.test(text)) throw new Error(`internal error for ${body}`)
     if (msg.result.isError) outcomes.toolError++
     else outcomes.ok++
+    // Every unknown argument is named in the one answer, next to whatever else is wrong.
+    if (args !== null && typeof args === 'object' && !Array.isArray(args)) {
+      const unknown = Object.keys(args).filter((k) => !propsOf(name).includes(k))
+      if (unknown.length > 0 && !text.startsWith(`Invalid arguments for ${name}:\n`)) throw new Error(`unknown arguments ${JSON.stringify(unknown)} not refused: ${body}`)
+      for (const k of unknown) {
+        if (!text.includes(`\n- ${k || '""'}: unknown argument`)) throw new Error(`unknown argument ${JSON.stringify(k)} not named: ${text}`)
+      }
+      if (unknown.length > 0) outcomes.unknownNamed++
+    }
     for (const r of up.requests) {
       if (!r.path.startsWith('/v1/')) throw new Error(`upstream path outside /v1/: ${r.url}`)
     }
   }), { numRuns, seed })
-  t.ok(outcomes.ok > 0 && outcomes.toolError > 0, `outcomes ${JSON.stringify(outcomes)}`)
+  t.ok(outcomes.ok > 0 && outcomes.toolError > 0 && outcomes.unknownNamed > 0, `outcomes ${JSON.stringify(outcomes)}`)
   t.equal((await fetch(`${p.url}/health`)).status, 200, 'still healthy')
 })
