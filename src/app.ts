@@ -14,6 +14,9 @@ import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
 import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool, type Toolset } from '../tools/define.js'
+import { Confirmer } from './confirm/gate.js'
+import { confirmModeProblem, type ConfirmMode } from './confirm/policy.js'
+import { MIN_SECRET_LENGTH } from './confirm/state.js'
 
 export interface PilotStatusMcpOptions {
   /** Pilot Status API base URL. Default `https://pilotstatuss.com`. */
@@ -75,6 +78,19 @@ export interface PilotStatusMcpOptions {
   authorizationServerRoutes?: boolean
   /** Human name in the protected-resource metadata. */
   resourceName?: string
+  /**
+   * Ask a person before tools that cannot be undone (sends, deletions, key changes, payments):
+   * `auto` (default: when the client supports elicitation), `required` (refuse clients that
+   * cannot ask) or `off`.
+   */
+  confirm?: ConfirmMode
+  /** Tool names that ask, replacing the default (every destructive or open-world tool). */
+  confirmTools?: string[]
+  /**
+   * Key (≥ 32 characters) that signs confirmation request states; give every replica the same
+   * one. Default: a random key per process (a confirmation must then finish on the same replica).
+   */
+  confirmSecret?: string
 }
 
 interface Normalised {
@@ -95,6 +111,7 @@ interface Normalised {
   defs: readonly AnyTool[]
   oauthScopes: string[] | undefined
   verifier: TokenVerifier | undefined
+  confirm: Confirmer | undefined
 }
 
 /** Applies defaults and validates once, at registration: bad options throw here, not at the first request. */
@@ -134,6 +151,18 @@ function normalise (o: PilotStatusMcpOptions): Normalised {
     else throw new Error('pilot-status-mcp: envKeyFallback needs apiKey or apiKeyId')
   }
   const resource = new URL(resourceUrl)
+  // --- confirmation settings (src/confirm) ---
+  const confirmMode = o.confirm ?? 'auto'
+  const modeProblem = confirmModeProblem(confirmMode, 'option confirm')
+  if (modeProblem) throw new Error(`pilot-status-mcp: ${modeProblem}`)
+  if (o.confirmTools) {
+    const names = new Set(defs.map((d) => d.name))
+    const bad = o.confirmTools.filter((n) => !names.has(n))
+    if (bad.length) throw new Error(`pilot-status-mcp: unknown tools in confirmTools ${bad.join(', ')}; valid: ${[...names].join(', ')}`)
+  }
+  if (o.confirmSecret !== undefined && o.confirmSecret.length < MIN_SECRET_LENGTH) throw new Error(`pilot-status-mcp: option confirmSecret must be at least ${MIN_SECRET_LENGTH} characters`)
+  const confirm = confirmMode === 'off' ? undefined : new Confirmer({ mode: confirmMode, tools: o.confirmTools, secret: o.confirmSecret })
+  // --- end confirmation settings ---
   return {
     apiUrl: url('apiUrl', o.apiUrl, 'https://pilotstatuss.com'),
     fallback,
@@ -151,7 +180,8 @@ function normalise (o: PilotStatusMcpOptions): Normalised {
     outputSchemas: o.outputSchemas ?? false,
     defs,
     oauthScopes: o.oauthScopes?.length ? o.oauthScopes : undefined,
-    verifier: undefined
+    verifier: undefined,
+    confirm
   }
 }
 
@@ -201,7 +231,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     bodyLimit: o.bodyLimitBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     allowedHosts: o.allowedHosts,
-    allowedOrigins: o.allowedOrigins
+    allowedOrigins: o.allowedOrigins,
+    confirm: o.confirm
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })

@@ -1,6 +1,8 @@
 // Configuration: the only reader of process.env. Parses and validates every setting once at
 // start-up; a bad value stops the process with a message naming the variable.
 import { TOOLSETS, type Toolset } from '../tools/define.js'
+import { confirmModeProblem, type ConfirmMode } from './confirm/policy.js'
+import { MIN_SECRET_LENGTH } from './confirm/state.js'
 
 export type Transport = 'stdio' | 'http'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -49,6 +51,8 @@ export interface Config {
     /** Serve /authorize, /token, /register and the AS metadata on this origin. */
     authServerRoutes: boolean
   }
+  /** Asking a person before tools that cannot be undone (src/confirm). */
+  confirm: { mode: ConfirmMode, tools: string[] | undefined, secret: string | undefined }
 }
 
 /** Every variable, its default and meaning: printed by --help and kept in step with the README. */
@@ -81,7 +85,10 @@ export const ENV_DOC: Array<[name: string, dflt: string, what: string]> = [
   ['MCP_INTROSPECTION_URL', 'from AS metadata', 'introspection mode: RFC 7662 endpoint.'],
   ['MCP_INTROSPECTION_CLIENT_ID', '-', 'introspection mode: client id for HTTP Basic auth at the endpoint.'],
   ['MCP_INTROSPECTION_CLIENT_SECRET', '-', 'introspection mode: client secret (secret).'],
-  ['MCP_AUTH_SERVER_ROUTES', 'false', 'true: serve /.well-known/oauth-authorization-server, /authorize, /token and /register on this origin, forwarded to the authorization server.']
+  ['MCP_AUTH_SERVER_ROUTES', 'false', 'true: serve /.well-known/oauth-authorization-server, /authorize, /token and /register on this origin, forwarded to the authorization server.'],
+  ['PILOT_STATUS_CONFIRM', 'auto', 'Ask a person before sends, deletions, key changes and payments: auto (when the client supports elicitation), required (refuse clients that cannot ask) or off.'],
+  ['PILOT_STATUS_CONFIRM_TOOLS', 'destructive + open-world tools', 'Comma list of tool names that ask (replaces the default list).'],
+  ['PILOT_STATUS_CONFIRM_SECRET', 'random per process', `Key (>= ${MIN_SECRET_LENGTH} characters, secret) signing confirmation states; give every replica the same one.`]
 ]
 
 export class ConfigError extends Error {
@@ -211,8 +218,22 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Con
       introspectionClientId: str('MCP_INTROSPECTION_CLIENT_ID'),
       introspectionClientSecret: str('MCP_INTROSPECTION_CLIENT_SECRET'),
       authServerRoutes: bool('MCP_AUTH_SERVER_ROUTES', false)
-    }
+    },
+    confirm: { mode: 'auto', tools: undefined, secret: undefined }
   }
+  // --- confirmation settings (src/confirm) ---
+  const confirmMode = (str('PILOT_STATUS_CONFIRM') ?? 'auto').toLowerCase()
+  const modeProblem = confirmModeProblem(confirmMode, 'PILOT_STATUS_CONFIRM')
+  if (modeProblem) problems.push(modeProblem)
+  const confirmTools = list('PILOT_STATUS_CONFIRM_TOOLS')
+  if (confirmTools && knownTools) {
+    const bad = confirmTools.filter((n) => !knownTools.has(n))
+    if (bad.length) problems.push(`PILOT_STATUS_CONFIRM_TOOLS has unknown tools ${bad.join(', ')}; valid: ${[...knownTools].join(', ')}`)
+  }
+  const confirmSecret = str('PILOT_STATUS_CONFIRM_SECRET')
+  if (confirmSecret !== undefined && confirmSecret.length < MIN_SECRET_LENGTH) problems.push(`PILOT_STATUS_CONFIRM_SECRET must be at least ${MIN_SECRET_LENGTH} characters (value not shown)`)
+  config.confirm = { mode: confirmMode as ConfirmMode, tools: confirmTools, secret: confirmSecret }
+  // --- end confirmation settings ---
   if (problems.length) throw new ConfigError(problems)
   return config
 }

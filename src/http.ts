@@ -49,8 +49,14 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     introspectionUrl: config.oauth.introspectionUrl,
     introspectionClientId: config.oauth.introspectionClientId,
     introspectionClientSecret: config.oauth.introspectionClientSecret,
-    authorizationServerRoutes: config.oauth.authServerRoutes
+    authorizationServerRoutes: config.oauth.authServerRoutes,
+    confirm: config.confirm.mode,
+    confirmTools: config.confirm.tools,
+    confirmSecret: config.confirm.secret
   })
+  if (config.confirm.mode !== 'off' && config.confirm.secret === undefined) {
+    logger.info('PILOT_STATUS_CONFIRM_SECRET is not set: confirmations use a key of this process, so a question must be answered on the same replica')
+  }
   return app
 }
 

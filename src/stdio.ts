@@ -13,6 +13,7 @@ import type { Credentials } from './api/credentials.js'
 import { ToolRegistry } from './mcp/registry.js'
 import { createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
+import { Confirmer } from './confirm/gate.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
 export interface StdioHandle {
@@ -25,10 +26,12 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
   const scope: CallScope = {
     credentials,
     view: registry.view({ toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas }),
-    log: logger
+    log: logger,
+    // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
+    confirm: config.confirm.mode === 'off' ? undefined : new Confirmer(config.confirm)
   }
   const validator = new AjvJsonSchemaValidator()
-  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator }), {
+  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator, pushElicitation: true }), {
     onerror: (err) => logger.error({ err }, 'stdio transport error')
   })
   return {
