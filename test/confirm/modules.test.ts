@@ -5,14 +5,7 @@ import { registry } from '../helper.js'
 import { asksByDefault, needsConfirmation } from '../../src/confirm/policy.js'
 import { argumentsDigest, createApprovalCodec, credentialFingerprint, MemoryConsumeOnce, type ApprovalState } from '../../src/confirm/state.js'
 import { describeCall, DESCRIBED_TOOLS, formatPhone, type Reader } from '../../src/confirm/describe.js'
-
-/** The tools the issue lists: every destructive or open-world tool of today's catalogue. */
-export const ASKING_TOOLS = [
-  'messages_send', 'messages_cancel', 'templates_delete', 'numbers_delete', 'numbers_remote_pairing', 'groups_create',
-  'group_participants_add', 'group_participants_remove', 'webhooks_delete', 'call_initiate', 'call_accept', 'call_reject',
-  'call_terminate', 'call_permission_request', 'api_keys_regenerate_number', 'subscription_extra_numbers_add',
-  'subscription_extra_numbers_remove', 'billing_checkout'
-].sort()
+import { ASKING_TOOLS } from './fixtures.js'
 
 t.test('the asking tools are derived from the hints and are exactly the listed ones', async (t) => {
   const derived = [...registry.all.values()].filter((x) => asksByDefault(x.def.annotations)).map((x) => x.def.name).sort()
