@@ -84,6 +84,6 @@ export async function modernClient (t: Test, url: string, opts: ClientOpts = {})
   return { client, asked }
 }
 
-export function textOf (r: { content?: unknown }): string {
-  return ((r.content ?? []) as Array<{ type: string, text?: string }>).map((c) => c.text ?? '').join('\n')
+export function textOf (r: object): string {
+  return (((r as { content?: unknown }).content ?? []) as Array<{ type: string, text?: string }>).map((c) => c.text ?? '').join('\n')
 }
