@@ -47,6 +47,7 @@ export async function upstream (t: Test): Promise<FakeUpstream & { writes(): See
     }
     if (req.path === '/v1/messages/send') return { status: 200, body: JSON.stringify({ id: 'msg_1', correlationId: 'c_1', status: 'QUEUED', createdAt: '2026-01-01T00:00:00Z' }) }
     if (req.path === '/v1/billing/checkout') return { status: 200, body: JSON.stringify({ url: CHECKOUT_URL, orderId: 'ord_1' }) }
+    if (req.path === '/v1/subscription/extra-numbers') return { status: 200, body: JSON.stringify({ success: true, charged: false, checkoutUrl: CHECKOUT_URL }) }
     return { status: 200, body: '{}' }
   })
   return Object.assign(up, { writes: () => up.requests.filter((r) => r.method !== 'GET') })
