@@ -117,3 +117,16 @@ t.test('what a person reads: the concrete effect, with names read from the API',
   t.ok(text.length < 400, 'long texts are shortened')
   t.equal(await describeCall('templates_list', 'List templates', { page: 2 }, reads({})), 'List templates (templates_list) with page = 2.', 'a tool without a builder shows its title and arguments')
 })
+
+t.test('the settings: PILOT_STATUS_CONFIRM, _TOOLS and _SECRET are read and checked', async (t) => {
+  const { loadConfig } = await import('../../src/config.js')
+  const known = new Set(registry.all.keys())
+  t.same(loadConfig({}, {}, known).confirm, { mode: 'auto', tools: undefined, secret: undefined })
+  const c = loadConfig({ PILOT_STATUS_CONFIRM: 'Required', PILOT_STATUS_CONFIRM_TOOLS: 'messages_send, templates_delete', PILOT_STATUS_CONFIRM_SECRET: SECRET }, {}, known)
+  t.same(c.confirm, { mode: 'required', tools: ['messages_send', 'templates_delete'], secret: SECRET })
+  t.throws(() => loadConfig({ PILOT_STATUS_CONFIRM: 'maybe' }, {}, known), /PILOT_STATUS_CONFIRM must be auto, required or off/)
+  t.throws(() => loadConfig({ PILOT_STATUS_CONFIRM_TOOLS: 'nope' }, {}, known), /PILOT_STATUS_CONFIRM_TOOLS has unknown tools nope/)
+  const err = (() => { try { loadConfig({ PILOT_STATUS_CONFIRM_SECRET: 'too-short-secret' }, {}, known) } catch (e) { return (e as Error).message } })()
+  t.match(err, /PILOT_STATUS_CONFIRM_SECRET must be at least 32 characters/)
+  t.notMatch(err, /too-short-secret/, 'the secret is not echoed')
+})
