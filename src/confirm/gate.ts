@@ -47,6 +47,11 @@ export interface GateCall {
   ctx: ServerContext
   /** The connection carries server→client requests (stdio); then these are the capabilities its client declared. */
   push?: { capabilities: ClientCapabilities | undefined }
+  /**
+   * tools/list shows this tool's output schema: SDK clients then reject a non-error result
+   * without structuredContent, so "declined" has to travel as an error result.
+   */
+  outputSchemaListed?: boolean
 }
 
 /** Tools whose result is a payment page a person opens (URL-mode elicitation fits them). */
@@ -207,7 +212,7 @@ export class Confirmer {
     const text = action === 'decline'
       ? `The person declined this ${name} call when asked to confirm it. Nothing was run: nothing was sent, changed or charged. Do not call it again unless the person asks for it.`
       : `The person dismissed the confirmation of this ${name} call without answering. Nothing was run: nothing was sent, changed or charged. Ask the person before trying again.`
-    return { content: [{ type: 'text', text }] }
+    return { ...(call.outputSchemaListed ? { isError: true } : {}), content: [{ type: 'text', text }] }
   }
 
   private refuse (call: GateCall, outcome: string, why: string): GateOutcome {

@@ -117,7 +117,8 @@ export function createMcpServer (deps: ServerDeps): Server {
       api: deps.api,
       log: scope.log,
       ctx,
-      push: deps.pushElicitation ? { capabilities: server.getClientCapabilities() } : undefined
+      push: deps.pushElicitation ? { capabilities: server.getClientCapabilities() } : undefined,
+      outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === name && e.outputSchema !== undefined)
     })
     if (gate.kind === 'answer') return gate.result
     const result = await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal, true)

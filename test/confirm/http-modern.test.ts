@@ -205,3 +205,14 @@ t.test('bad options are refused at registration', async (t) => {
   await t.rejects(product(t, up.url, { confirmTools: ['nope'] }), /unknown tools in confirmTools nope/)
   await t.rejects(product(t, up.url, { confirmSecret: 'short' }), /at least 32 characters/)
 })
+
+t.test('with output schemas listed, a declined call is an error result the SDK client accepts, still saying nothing ran', async (t) => {
+  const up = await upstream(t)
+  const p = await product(t, up.url, { apiKey: KEY, envKeyFallback: true, outputSchemas: true })
+  const { client } = await modernClient(t, p.mcp, { answer: () => ({ action: 'decline' }) })
+  await client.listTools()
+  const r = await client.callTool(SEND)
+  t.equal(r.isError, true)
+  t.match(textOf(r), /declined.*Nothing was run.*Do not call it again/s)
+  t.equal(up.writes().length, 0)
+})
