@@ -188,7 +188,10 @@ export const DESCRIBED_TOOLS: ReadonlySet<string> = new Set(Object.keys(describe
  */
 export async function describeCall (name: string, title: string, args: Args, read: Reader): Promise<string> {
   const d = describers[name]
-  if (d) return await d(args, read)
+  if (d) {
+    // A builder that trips over an answer it did not expect must not block the question.
+    try { return await d(args, read) } catch { /* the generic sentence below */ }
+  }
   const shown = Object.entries(args).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${typeof v === 'string' ? quote(v) : JSON.stringify(v)}`)
   return `${title} (${name})${shown.length ? ` with ${list(shown)}` : ''}.`
 }

@@ -130,3 +130,11 @@ t.test('the settings: PILOT_STATUS_CONFIRM, _TOOLS and _SECRET are read and chec
   t.match(err, /PILOT_STATUS_CONFIRM_SECRET must be at least 32 characters/)
   t.notMatch(err, /too-short-secret/, 'the secret is not echoed')
 })
+
+t.test('a builder that fails on an unexpected answer falls back to the title and arguments', async (t) => {
+  const throwing = (async () => { throw new Error('boom') }) as Reader
+  t.equal(await describeCall('numbers_delete', 'Delete number', { id: 'num_1' }, throwing), 'Delete number (numbers_delete) with id = «num_1».', 'a reader that throws gives the generic sentence')
+  const odd = (async () => [{ id: 'num_1', number: 12345 }]) as Reader
+  t.match(await describeCall('numbers_delete', 'Delete number', { id: 'num_1' }, odd), /num_1/)
+  t.equal(await describeCall('group_participants_add', 'Add group participants', { groupId: 'g@g.us' }, reads({})), 'Add group participants (group_participants_add) with groupId = «g@g.us».', 'a builder that trips over missing arguments gives the generic sentence')
+})
