@@ -80,10 +80,9 @@ const describers: Record<string, Describer> = {
 
   async templates_delete (a, read) {
     const t = await read<{ name?: string, language?: string, status?: string }>(apiPath`/v1/templates/${a.id}`)
-    const sender = await numberLabel(read, a.whatsappNumberId)
     const name = typeof t?.name === 'string' ? t.name : a.id
     const facts = [t?.language, t?.status].filter((x): x is string => typeof x === 'string' && x !== '')
-    return `Delete template \`${name}\`${facts.length ? ` (${facts.join(', ')})` : ''}${from(sender)}. Messages using it can no longer be sent; on Meta numbers it is also removed from the WhatsApp Business Account. This cannot be undone.`
+    return `Delete template \`${name}\`${facts.length ? ` (${facts.join(', ')})` : ''}. Messages using it can no longer be sent; on Meta numbers it is also removed from the WhatsApp Business Account. This cannot be undone.`
   },
 
   async numbers_delete (a, read) {

@@ -5,7 +5,7 @@ import { registry } from '../helper.js'
 import { asksByDefault, needsConfirmation } from '../../src/confirm/policy.js'
 import { argumentsDigest, createApprovalCodec, credentialFingerprint, MemoryConsumeOnce, type ApprovalState } from '../../src/confirm/state.js'
 import { describeCall, DESCRIBED_TOOLS, formatPhone, type Reader } from '../../src/confirm/describe.js'
-import { ASKING_TOOLS } from './fixtures.js'
+import { ASKING_TOOLS, VALID_ARGS } from './fixtures.js'
 
 t.test('the asking tools are derived from the hints and are exactly the listed ones', async (t) => {
   const derived = [...registry.all.values()].filter((x) => asksByDefault(x.def.annotations)).map((x) => x.def.name).sort()
@@ -93,7 +93,7 @@ t.test('what a person reads: the concrete effect, with names read from the API',
   )
   t.equal(
     await describeCall('templates_delete', 'Delete', { id: 'tpl_1' }, reads({ '/v1/templates/tpl_1': { name: 'order_update', language: 'pt_BR', status: 'APPROVED' }, ...numbers })),
-    'Delete template `order_update` (pt_BR, APPROVED) from +55 41 98888-7777 (Loja Centro). Messages using it can no longer be sent; on Meta numbers it is also removed from the WhatsApp Business Account. This cannot be undone.'
+    'Delete template `order_update` (pt_BR, APPROVED). Messages using it can no longer be sent; on Meta numbers it is also removed from the WhatsApp Business Account. This cannot be undone.'
   )
   t.equal(
     await describeCall('api_keys_regenerate_number', 'Regenerate', { whatsappNumberId: 'num_1' }, reads(numbers)),
@@ -137,4 +137,13 @@ t.test('a builder that fails on an unexpected answer falls back to the title and
   const odd = (async () => [{ id: 'num_1', number: 12345 }]) as Reader
   t.match(await describeCall('numbers_delete', 'Delete number', { id: 'num_1' }, odd), /num_1/)
   t.equal(await describeCall('group_participants_add', 'Add group participants', { groupId: 'g@g.us' }, reads({})), 'Add group participants (group_participants_add) with groupId = «g@g.us».', 'a builder that trips over missing arguments gives the generic sentence')
+})
+
+t.test('every builder makes at most one read and names the concrete effect', async (t) => {
+  for (const name of ASKING_TOOLS) {
+    const r = reads({})
+    const text = await describeCall(name, registry.all.get(name)!.def.title, VALID_ARGS[name], r)
+    t.ok(r.seen.length <= 1, `${name}: ${r.seen.length} read(s)`)
+    t.notMatch(text, new RegExp(`\\(${name}\\)`), `${name} has its own sentence: ${text}`)
+  }
 })
