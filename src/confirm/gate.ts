@@ -148,10 +148,11 @@ export class Confirmer {
     if (state.s === 'open') return { kind: 'answer', result: afterPaymentPage(state.r as CallToolResult, inputResponse(responses, 'open')) }
     const answer = inputResponse(responses, 'confirm')
     if (answer.kind !== 'elicit') return this.refuse(call, 'no_answer', 'The retried call carried no answer to the confirmation')
-    if (answer.action !== 'accept') return { kind: 'answer', result: this.notConfirmed(call, answer.action) }
+    // Spent on any answer: a question declined once cannot be answered again with the same state.
     if (!(await this.once.consumeOnce(state.n, APPROVAL_TTL_SECONDS * 1000))) {
       return this.refuse(call, 'approval_reused', 'This confirmation was already used; each approval runs one call')
     }
+    if (answer.action !== 'accept') return { kind: 'answer', result: this.notConfirmed(call, answer.action) }
     call.log.info({ tool: name, credential: fp, outcome: 'accepted' }, 'confirmation accepted')
     const field = PAYMENT_URL[name]
     if (!field || !modes.url) return { kind: 'run' }
