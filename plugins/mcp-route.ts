@@ -17,6 +17,7 @@ import { fastAnswer, isPlainObject } from '../src/mcp/fast-path.js'
 import { ToolRegistry, type ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
 import { originGuard } from './origin-guard.js'
+import type { Confirmer } from '../src/confirm/gate.js'
 
 export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
@@ -29,6 +30,8 @@ export interface McpRouteOptions {
   allowedHosts: readonly string[]
   allowedOrigins: readonly string[]
   fastPath?: boolean
+  /** Asks a person before tools that cannot be undone (src/confirm); absent: never asks. */
+  confirm?: Confirmer
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
@@ -107,7 +110,8 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       credentials,
       view: registry!.view(narrow(opts.filter, req)),
       log: req.log,
-      onAuthRejected: (kind, err) => { challenge ??= { kind, err } }
+      onAuthRejected: (kind, err) => { challenge ??= { kind, err } },
+      confirm: opts.confirm
     }
     const authInfo = scopeAuthInfo(scope)
 

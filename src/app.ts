@@ -16,6 +16,7 @@ import toolGroup from '../plugins/tool-group.js'
 import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool } from '../tools/define.js'
 import { envCredentials, resolvePluginSettings, type PluginSettings } from './config.js'
+import { Confirmer } from './confirm/gate.js'
 
 const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
 
@@ -43,7 +44,8 @@ function normalise (o: PilotStatusMcpOptions) {
     fallback: s.envKeyFallback ? envCredentials(s) : undefined,
     allowedHosts: [...s.allowedHosts, resource.hostname],
     allowedOrigins: [...s.allowedOrigins, resource.origin],
-    oauthScopes: s.oauthScopes?.length ? s.oauthScopes : undefined
+    oauthScopes: s.oauthScopes?.length ? s.oauthScopes : undefined,
+    confirmer: s.confirm === 'off' ? undefined : new Confirmer({ mode: s.confirm, tools: s.confirmTools, secret: s.confirmSecret })
   }
 }
 type Normalised = ReturnType<typeof normalise>
@@ -102,7 +104,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     requestTimeoutMs: o.requestTimeoutMs,
     allowedHosts: o.allowedHosts,
     allowedOrigins: o.allowedOrigins,
-    fastPath: o.fastPath
+    fastPath: o.fastPath,
+    confirm: o.confirmer
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })

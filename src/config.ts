@@ -219,6 +219,28 @@ export const SETTINGS = {
     default: false,
     description: '`true`: serve `/.well-known/oauth-authorization-server`, `/authorize`, `/token` and `/register` on this origin, forwarded to the authorization server.'
   }),
+  confirm: s(literals(['auto', 'required', 'off'] as const), {
+    env: 'PILOT_STATUS_CONFIRM',
+    group: 'Confirmations',
+    default: 'auto',
+    description: 'Ask a person before sends, deletions, key changes and payments: `auto` (when the client supports elicitation), `required` (refuse clients that cannot ask) or `off`. See [Confirmations](#confirmations).'
+  }),
+  confirmTools: Type.Optional(s(list(), {
+    env: 'PILOT_STATUS_CONFIRM_TOOLS',
+    group: 'Confirmations',
+    knownTools: true,
+    noun: 'tools',
+    shown: 'destructive + open-world tools',
+    description: 'Comma list of tool names that ask (replaces the default list).'
+  })),
+  confirmSecret: Type.Optional(s(Type.String({ pattern: '^[\\s\\S]{32,}$' }), {
+    env: 'PILOT_STATUS_CONFIRM_SECRET',
+    group: 'Confirmations',
+    secret: true,
+    shown: 'random per process',
+    patternMessage: 'be at least 32 characters',
+    description: 'Key (at least 32 characters, secret) that signs confirmation states; give every replica the same one.'
+  })),
   resourceName: s(Type.String(), {
     default: 'Pilot Status MCP server',
     description: 'Human name in the protected-resource metadata.'

@@ -36,6 +36,9 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
   })
   app.addHook('onClose', async () => clearInterval(sweeper))
   await app.register(pilotStatusMcp, pluginOptions(config))
+  if (config.confirm !== 'off' && config.confirmSecret === undefined) {
+    logger.info('PILOT_STATUS_CONFIRM_SECRET is not set: confirmations use a key of this process, so a question must be answered on the same replica')
+  }
   return app
 }
 

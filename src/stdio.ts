@@ -14,6 +14,7 @@ import type { Credentials } from './api/credentials.js'
 import { ToolRegistry } from './mcp/registry.js'
 import { createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
+import { Confirmer } from './confirm/gate.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
@@ -40,13 +41,15 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
   const scope: CallScope = {
     credentials,
     view: registry.view({ toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas }),
-    log: logger
+    log: logger,
+    // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
+    confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret })
   }
   const validator = new AjvJsonSchemaValidator()
   // Our wire, not the SDK's default: the SDK's drops the requests in flight when stdin ends.
   const wire = new StdioWire(io.stdin, io.stdout)
   const ended = new Promise<EndReason>((resolve) => { wire.onend = resolve })
-  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator }), {
+  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator, pushElicitation: true }), {
     transport: wire,
     onerror: (err) => logger.error({ err }, 'stdio transport error')
   })

@@ -213,6 +213,18 @@ function wants (s: TSchema, type: string): boolean {
   return Array.isArray(alts) && alts.some((a) => a.type === type)
 }
 
+/**
+ * The arguments exactly as the pipeline would run them (normalised, checked, `whatsappNumberId`
+ * included), or undefined when it would refuse them: what a confirmation describes and binds to.
+ */
+export function acceptedArguments (tool: RegisteredTool, raw: unknown): Record<string, unknown> | undefined {
+  const args = normaliseArgs(tool.input, raw)
+  if (args === undefined) return undefined
+  const checked = checkArguments(tool, args)
+  if (!checked.ok) return undefined
+  return checked.numberId !== undefined ? { ...checked.args, [NUMBER_ID_PARAM]: checked.numberId } : { ...checked.args }
+}
+
 type Checked =
   | { ok: true, args: Validated<'input'>, numberId: string | undefined }
   | { ok: false, problems: string[] }

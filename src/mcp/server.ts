@@ -1,7 +1,7 @@
 // The MCP server factory: a low-level SDK `Server` whose tools/list and tools/call handlers
 // read the registry built once at start-up. Per-request state (credentials, tool view) comes
 // in through the request's authInfo, so one instance can serve many requests.
-import { Server, ProtocolError, ProtocolErrorCode, type AuthInfo, type jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/server'
+import { Server, ProtocolError, ProtocolErrorCode, type AuthInfo, type ServerContext, type jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
 import type { Credentials } from '../api/credentials.js'
 import type { ApiError } from '../api/errors.js'
@@ -9,6 +9,7 @@ import { callTool, type CallEnv, type ToolResult } from './call.js'
 import type { RegisteredTool, ToolView } from './registry.js'
 import { errorResult } from './errors.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
+import type { Confirmer } from '../confirm/gate.js'
 
 export const INSTRUCTIONS = [
   'Pilot Status WhatsApp API tools: send WhatsApp messages, read conversations, manage numbers, templates, groups, webhooks and calls.',
@@ -23,6 +24,8 @@ export interface CallScope {
   view: ToolView
   log: CallEnv['log']
   onAuthRejected?: (kind: 'invalid_token' | 'insufficient_scope', err: ApiError) => void
+  /** Asks a person before tools that cannot be undone (src/confirm). */
+  confirm?: Confirmer
 }
 
 export const SCOPE_KEY = 'pilotStatusScope'
@@ -33,6 +36,8 @@ export interface ServerDeps {
   defaultScope?: CallScope
   /** One validator shared by every instance (the SDK otherwise builds one per Server). */
   validator?: JsonSchemaValidator
+  /** The transport carries server→client requests (stdio sessions): 2025-era clients can be asked by `elicitation/create`. */
+  pushElicitation?: boolean
 }
 
 /** Wraps a scope as the SDK's AuthInfo so the transport hands it to the handlers. */
@@ -53,7 +58,13 @@ function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
 }
 
 /** Runs one tool for one request's scope and logs the call (the SDK handler and the HTTP fast path share it). */
-export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal): Promise<ToolResult> {
+export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal, gated = false): Promise<ToolResult> {
+  // --- confirmation seam (src/confirm): a call that did not pass the gate (HTTP fast path) ---
+  if (!gated && scope.confirm) {
+    const refusal = scope.confirm.refuseUnasked(tool, scope.credentials, scope.log)
+    if (refusal) return refusal
+  }
+  // --- end confirmation seam ---
   const started = performance.now()
   const result = await callTool(tool, args, {
     api,
@@ -73,7 +84,14 @@ export function createMcpServer (deps: ServerDeps): Server {
     {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
-      ...(deps.validator ? { jsonSchemaValidator: deps.validator } : {})
+      ...(deps.validator ? { jsonSchemaValidator: deps.validator } : {}),
+      // --- confirmation seam: a request state is verified (HMAC, expiry) before the handler runs ---
+      requestState: {
+        verify: async (state: string, ctx: ServerContext) => {
+          const scope = scopeOf(deps, ctx.http?.authInfo)
+          return scope.confirm ? await scope.confirm.verifyState(state, scope.credentials, scope.log) : undefined
+        }
+      }
     }
   )
 
@@ -90,7 +108,22 @@ export function createMcpServer (deps: ServerDeps): Server {
       if (refusal) return errorResult(refusal)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`)
     }
-    return await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal)
+    // --- confirmation seam (src/confirm): may answer instead (a question, a refusal, "declined") ---
+    if (!scope.confirm) return await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal)
+    const gate = await scope.confirm.gate({
+      tool,
+      rawArgs: req.params.arguments,
+      credentials: scope.credentials,
+      api: deps.api,
+      log: scope.log,
+      ctx,
+      push: deps.pushElicitation ? { capabilities: server.getClientCapabilities() } : undefined,
+      outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === name && e.outputSchema !== undefined)
+    })
+    if (gate.kind === 'answer') return gate.result
+    const result = await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal, true)
+    return gate.after ? await gate.after(result) : result
+    // --- end confirmation seam ---
   })
 
   return server

@@ -1,0 +1,112 @@
+// Binding an approval to the exact call it approves (2026-07-28 era): the request state the
+// server hands out with the question is HMAC-signed (the SDK's codec) over the tool name, a
+// digest of the normalised arguments, the credential's fingerprint, a single-use id and an expiry.
+// @see https://modelcontextprotocol.io/specification/draft/basic/patterns/mrtr
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createRequestStateCodec, type RequestStateCodec } from '@modelcontextprotocol/server'
+import type { Credentials } from '../api/credentials.js'
+
+/** How long a question stays answerable: the SDK codec's expiry and the single-use record's lifetime. */
+export const APPROVAL_TTL_SECONDS = 600
+export const MIN_SECRET_LENGTH = 32
+
+/** What the signed state says. Signed, not encrypted: the client can read it, so no secret goes in. */
+export interface ApprovalState {
+  /** Tool name. */
+  t: string
+  /** sha256 of the normalised arguments (stable key order). */
+  d: string
+  /** Fingerprint of the credential that was asked. */
+  f: string
+  /** Single-use id. */
+  n: string
+  /** `ask`: waiting for yes/no. `open`: the tool ran; a payment page was offered (URL mode), its result rides along. */
+  s: 'ask' | 'open'
+  /** The result to return after a URL-mode round (stage `open`). */
+  r?: unknown
+}
+
+export interface ApprovalCodec {
+  mint(state: ApprovalState): Promise<string>
+  verify(wire: string): Promise<ApprovalState>
+  /** True when the key was generated in this process (confirmations then need the same replica). */
+  readonly ephemeral: boolean
+}
+
+/**
+ * The SDK codec over a key from the settings (replicas that share it accept each other's
+ * states) or a random per-process key.
+ */
+export function createApprovalCodec (secret: string | undefined): ApprovalCodec {
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) throw new Error(`the confirmation secret must be at least ${MIN_SECRET_LENGTH} characters`)
+  const codec: RequestStateCodec<ApprovalState> = createRequestStateCodec<ApprovalState>({
+    key: secret ?? randomBytes(32),
+    ttlSeconds: APPROVAL_TTL_SECONDS
+  })
+  return {
+    ephemeral: secret === undefined,
+    mint: async (state) => await codec.mint(state),
+    // The codec ignores ctx when no `bind` is configured; binding is checked field by field instead.
+    verify: async (wire) => {
+      const s = await codec.verify(wire, undefined as never)
+      if (!isApprovalState(s)) throw new Error('malformed')
+      return s
+    }
+  }
+}
+
+function isApprovalState (v: unknown): v is ApprovalState {
+  if (typeof v !== 'object' || v === null) return false
+  const o = v as Record<string, unknown>
+  return typeof o.t === 'string' && typeof o.d === 'string' && typeof o.f === 'string' && typeof o.n === 'string' && (o.s === 'ask' || o.s === 'open')
+}
+
+export function newApprovalId (): string {
+  return randomUUID()
+}
+
+/** sha256 over the arguments serialised with sorted keys, so the same call digests the same. */
+export function argumentsDigest (args: unknown): string {
+  return createHash('sha256').update(stableJson(args)).digest('base64url')
+}
+
+function stableJson (v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`
+  }
+  return JSON.stringify(v) ?? 'null'
+}
+
+/**
+ * A short (16 hex) sha256 over the credential's kind and secret; never the secret itself.
+ * Same definition as `fingerprint()` of SHARED-DECISIONS (src/api/credentials.ts, helper "store");
+ * the lead replaces this with that one at merge.
+ */
+export function credentialFingerprint (c: Credentials): string {
+  const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? `${c.key}\0${c.keyId ?? ''}` : c.keyId
+  return createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16)
+}
+
+/** Approval consumption: true the first time an id is seen within ttlMs, false afterwards. */
+export interface ConsumeOnce {
+  consumeOnce(id: string, ttlMs: number): Promise<boolean>
+}
+
+/**
+ * One process's memory. Across replicas an approval is single-use only with a shared store
+ * (the set-if-absent primitive of src/store/, plugged in through the same interface).
+ */
+export class MemoryConsumeOnce implements ConsumeOnce {
+  private readonly seen = new Map<string, number>()
+
+  async consumeOnce (id: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now()
+    if (this.seen.size > 1000) for (const [k, until] of this.seen) if (until <= now) this.seen.delete(k)
+    const until = this.seen.get(id)
+    if (until !== undefined && until > now) return false
+    this.seen.set(id, now + ttlMs)
+    return true
+  }
+}
