@@ -211,7 +211,7 @@ t.test('a confirmTools setting replaces the derived list', async (t) => {
 t.test('bad options are refused at registration', async (t) => {
   const up = await upstream(t)
   await t.rejects(product(t, up.url, { confirm: 'sometimes' as never }), /confirm must be auto, required or off/)
-  await t.rejects(product(t, up.url, { confirmTools: ['nope'] }), /unknown tools in confirmTools nope/)
+  await t.rejects(product(t, up.url, { confirmTools: ['nope'] }), /confirmTools has unknown tools nope/)
   await t.rejects(product(t, up.url, { confirmSecret: 'short' }), /at least 32 characters/)
 })
 

@@ -121,9 +121,10 @@ t.test('what a person reads: the concrete effect, with names read from the API',
 t.test('the settings: PILOT_STATUS_CONFIRM, _TOOLS and _SECRET are read and checked', async (t) => {
   const { loadConfig } = await import('../../src/config.js')
   const known = new Set(registry.all.keys())
-  t.same(loadConfig({}, {}, known).confirm, { mode: 'auto', tools: undefined, secret: undefined })
+  const d = loadConfig({}, {}, known)
+  t.same([d.confirm, d.confirmTools, d.confirmSecret], ['auto', undefined, undefined])
   const c = loadConfig({ PILOT_STATUS_CONFIRM: 'Required', PILOT_STATUS_CONFIRM_TOOLS: 'messages_send, templates_delete', PILOT_STATUS_CONFIRM_SECRET: SECRET }, {}, known)
-  t.same(c.confirm, { mode: 'required', tools: ['messages_send', 'templates_delete'], secret: SECRET })
+  t.same([c.confirm, c.confirmTools, c.confirmSecret], ['required', ['messages_send', 'templates_delete'], SECRET])
   t.throws(() => loadConfig({ PILOT_STATUS_CONFIRM: 'maybe' }, {}, known), /PILOT_STATUS_CONFIRM must be auto, required or off/)
   t.throws(() => loadConfig({ PILOT_STATUS_CONFIRM_TOOLS: 'nope' }, {}, known), /PILOT_STATUS_CONFIRM_TOOLS has unknown tools nope/)
   const err = (() => { try { loadConfig({ PILOT_STATUS_CONFIRM_SECRET: 'too-short-secret' }, {}, known) } catch (e) { return (e as Error).message } })()
