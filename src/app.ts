@@ -12,6 +12,7 @@ import authorizationServerRoutes from '../plugins/authorization-server.js'
 import { createTokenVerifier, type TokenVerifier, type VerificationMode } from './auth/verify.js'
 import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
+import { ToolRegistry } from './mcp/registry.js'
 import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool, type Toolset } from '../tools/define.js'
 
@@ -75,6 +76,8 @@ export interface PilotStatusMcpOptions {
   authorizationServerRoutes?: boolean
   /** Human name in the protected-resource metadata. */
   resourceName?: string
+  /** Serve well-formed 2025-era tools/call and tools/list without the SDK's per-request work (default true). */
+  fastPath?: boolean
 }
 
 interface Normalised {
@@ -176,7 +179,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   const api = options.apiClient ?? new ApiClient({ baseUrl: o.apiUrl, timeoutMs: o.upstreamTimeoutMs })
   if (!options.apiClient) app.addHook('onClose', async () => api.close())
 
-  app.decorate('mcpToolDefs', [] as AnyTool[])
+  // Built once, here; the tool-group plugins below fill it, the MCP route serves it.
+  const registry = new ToolRegistry()
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
   await app.register(health)
@@ -197,6 +201,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   await app.register(mcpRoute, {
     path: o.mcpPath,
     api,
+    registry,
+    fastPath: options.fastPath,
     filter: { toolsets: o.toolsets, tools: o.tools, readOnly: o.readOnly, outputSchemas: o.outputSchemas },
     bodyLimit: o.bodyLimitBytes,
     requestTimeoutMs: o.requestTimeoutMs,
@@ -204,7 +210,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     allowedOrigins: o.allowedOrigins
   })
   for (const toolset of TOOLSETS) {
-    await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })
+    await app.register(toolGroup, { toolset, registry, tools: o.defs.filter((d) => d.toolset === toolset) })
   }
 }
 

@@ -216,3 +216,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Con
   if (problems.length) throw new ConfigError(problems)
   return config
 }
+
+/** A boolean setting as the environment spells it: true/1/yes/on or false/0/no/off (any case, trimmed); undefined for anything else. */
+export function parseBoolean (value: string): boolean | undefined {
+  const v = value.trim().toLowerCase()
+  if (['true', '1', 'yes', 'on'].includes(v)) return true
+  if (['false', '0', 'no', 'off'].includes(v)) return false
+  return undefined
+}

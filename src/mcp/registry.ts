@@ -86,16 +86,21 @@ export interface ViewFilter {
 }
 
 export class ToolRegistry {
-  readonly all: ReadonlyMap<string, RegisteredTool>
+  private readonly tools = new Map<string, RegisteredTool>()
+  readonly all: ReadonlyMap<string, RegisteredTool> = this.tools
   private readonly views = new Map<string, ToolView>()
 
-  constructor (defs: readonly AnyTool[]) {
-    const all = new Map<string, RegisteredTool>()
+  constructor (defs: readonly AnyTool[] = []) {
+    this.add(defs)
+  }
+
+  /** Adds tool definitions (the tool-group plugins add one toolset each while the app is assembled). */
+  add (defs: readonly AnyTool[]): void {
     for (const def of defs) {
-      if (all.has(def.name)) throw new Error(`duplicate tool name: ${def.name}`)
-      all.set(def.name, new RegisteredTool(def))
+      if (this.tools.has(def.name)) throw new Error(`duplicate tool name: ${def.name}`)
+      this.tools.set(def.name, new RegisteredTool(def))
     }
-    this.all = all
+    this.views.clear()
   }
 
   /** The view for a filter; cached, since a handful of distinct filters serve every request. */

@@ -1,12 +1,13 @@
 // The MCP server factory: a low-level SDK `Server` whose tools/list and tools/call handlers
 // read the registry built once at start-up. Per-request state (credentials, tool view) comes
-// in through the request's authInfo, so one instance can serve many requests.
-import { Server, ProtocolError, ProtocolErrorCode, type AuthInfo, type jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/server'
+// in through the request's authInfo, so one instance can serve many requests; so does the
+// holder in which a call leaves its outcome for the HTTP route to read after the answer.
+import { Server, ProtocolError, ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type AuthInfo, type CacheScope, type jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
 import type { Credentials } from '../api/credentials.js'
-import type { ApiError } from '../api/errors.js'
-import { callTool, type CallEnv, type ToolResult } from './call.js'
-import type { RegisteredTool, ToolView } from './registry.js'
+import { runCall, type CallEnv, type CallOutcome } from './call.js'
+import { ToolRegistry, type RegisteredTool, type ToolView, type ViewFilter } from './registry.js'
+import type { AnyTool } from '../../tools/define.js'
 import { errorResult } from './errors.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 
@@ -22,10 +23,30 @@ export interface CallScope {
   credentials: Credentials
   view: ToolView
   log: CallEnv['log']
-  onAuthRejected?: (kind: 'invalid_token' | 'insufficient_scope', err: ApiError) => void
+  /** True when request headers narrowed the configured view (its tools/list is then this client's own). */
+  narrowed?: boolean
+}
+
+/** Where a tools/call served by the SDK leaves its outcome: one holder per JSON-RPC request. */
+export interface OutcomeHolder {
+  outcome?: CallOutcome
 }
 
 export const SCOPE_KEY = 'pilotStatusScope'
+const OUTCOME_KEY = 'pilotStatusOutcome'
+
+/**
+ * Every protocol version this server serves: the 2026-07-28 revision (per-request envelope,
+ * server/discover) and, through initialize, the 2025-era versions the SDK negotiates.
+ */
+export const SERVED_VERSIONS: readonly string[] = ['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS]
+
+/**
+ * How long a client may cache tools/list and server/discover (2026-07-28 `ttlMs`). Both are fixed
+ * for a configuration (tools change only with a new release or new settings, i.e. a restart);
+ * an hour bounds how long a client keeps a list after a redeploy. README: "Caching of tool lists".
+ */
+export const LIST_TTL_MS = 3_600_000
 
 export interface ServerDeps {
   api: ApiClient
@@ -33,16 +54,33 @@ export interface ServerDeps {
   defaultScope?: CallScope
   /** One validator shared by every instance (the SDK otherwise builds one per Server). */
   validator?: JsonSchemaValidator
+  /** 2026-07-28 cache scope of tools/list and server/discover (default public: the list is the configuration's). */
+  cacheScope?: CacheScope
 }
 
-/** Wraps a scope as the SDK's AuthInfo so the transport hands it to the handlers. */
-export function scopeAuthInfo (scope: CallScope): AuthInfo {
+/** Wraps a scope (and the request's outcome holder) as the SDK's AuthInfo so the transport hands them to the handlers. */
+export function scopeAuthInfo (scope: CallScope, holder?: OutcomeHolder): AuthInfo {
   return {
     token: scope.credentials.kind === 'bearer' ? scope.credentials.token : '',
     clientId: 'pilot-status-mcp',
     scopes: [],
-    extra: { [SCOPE_KEY]: scope }
+    extra: holder ? { [SCOPE_KEY]: scope, [OUTCOME_KEY]: holder } : { [SCOPE_KEY]: scope }
   }
+}
+
+/** What a server configuration serves: the tool definitions and the (already validated) filter. */
+export interface RegistrySettings extends ViewFilter {
+  defs: readonly AnyTool[]
+}
+
+/**
+ * The registry and the configured view, built once from validated settings (stdio's entry point;
+ * the HTTP app builds its registry through one tool-group plugin per toolset).
+ */
+export function buildRegistry (s: RegistrySettings): { registry: ToolRegistry, filter: ViewFilter, view: ToolView } {
+  const registry = new ToolRegistry(s.defs)
+  const filter: ViewFilter = { toolsets: s.toolsets, tools: s.tools, readOnly: s.readOnly, outputSchemas: s.outputSchemas }
+  return { registry, filter, view: registry.view(filter) }
 }
 
 function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
@@ -53,29 +91,32 @@ function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
 }
 
 /** Runs one tool for one request's scope and logs the call (the SDK handler and the HTTP fast path share it). */
-export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal): Promise<ToolResult> {
+export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal): Promise<CallOutcome> {
   const started = performance.now()
-  const result = await callTool(tool, args, {
-    api,
-    credentials: scope.credentials,
-    signal,
-    log: scope.log,
-    onAuthRejected: scope.onAuthRejected
-  })
+  const outcome = await runCall(tool, args, { api, credentials: scope.credentials, signal, log: scope.log })
   // Name, outcome and time only: arguments and results can hold personal data.
-  scope.log.debug({ tool: tool.def.name, isError: result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
-  return result
+  scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+  return outcome
 }
 
 export function createMcpServer (deps: ServerDeps): Server {
+  // 2026-07-28 results carry cache fields; a view narrowed by request headers is this client's own.
+  const cacheScope = deps.cacheScope ?? 'public'
   const server = new Server(
     { name: SERVER_NAME, title: 'Pilot Status (WhatsApp)', version: PACKAGE_VERSION },
     {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
+      cacheHints: { 'tools/list': { ttlMs: LIST_TTL_MS, cacheScope }, 'server/discover': { ttlMs: LIST_TTL_MS, cacheScope } },
       ...(deps.validator ? { jsonSchemaValidator: deps.validator } : {})
     }
   )
+  // The SDK's server/discover lists only the 2026-era revisions; a client deciding whether to fall
+  // back to initialize should see every version served. (The HTTP entry installs its own handler
+  // calling _ondiscover, so the override goes there.)
+  const sdk = server as unknown as { _ondiscover: () => Record<string, unknown> }
+  const discover = sdk._ondiscover.bind(server)
+  sdk._ondiscover = () => ({ ...discover(), supportedVersions: [...SERVED_VERSIONS] })
 
   server.setRequestHandler('tools/list', async (_req, ctx) => {
     return scopeOf(deps, ctx.http?.authInfo).view.listResult
@@ -90,7 +131,10 @@ export function createMcpServer (deps: ServerDeps): Server {
       if (refusal) return errorResult(refusal)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`)
     }
-    return await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal)
+    const outcome = await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal)
+    const holder = ctx.http?.authInfo?.extra?.[OUTCOME_KEY] as OutcomeHolder | undefined
+    if (holder) holder.outcome = outcome
+    return outcome.result
   })
 
   return server
