@@ -131,7 +131,9 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     const cancelled = (rid: Id) => errorJson(rid, -32001, ac.signal.aborted ? `Request cancelled or timed out (limit ${opts.requestTimeoutMs} ms)` : 'Request cancelled')
     try {
       const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) : undefined
-      const route = fast
+      // A 2025-era batch is served message by message (each malformed one gets its own error);
+      // the SDK's classification would refuse the whole batch for one bad message.
+      const route = fast || legacyBatch(body, versionHeader)
         ? { kind: 'legacy' as const }
         : classifyInboundRequest({
           httpMethod: 'POST',
@@ -227,6 +229,12 @@ async function serveMessage (c: LegacyContext, m: unknown): Promise<Served | und
   const res = await c.mux.request(m as unknown as JSONRPCRequest, scopeAuthInfo(c.scope, holder) as AuthInfo, c.signal)
   if (!res) return { json: c.cancelled(rid) }
   return { json: JSON.stringify(res), ...(holder.outcome?.kind === 'auth' ? { auth: holder.outcome.challenge } : {}) }
+}
+
+/** A batch with no 2026-era claim in it (that revision has no batches: those go to the SDK to refuse). */
+function legacyBatch (body: unknown, versionHeader: string | undefined): boolean {
+  if (!Array.isArray(body) || (versionHeader !== undefined && versionHeader >= MODERN_VERSION)) return false
+  return !body.some((m) => isPlainObject(m) && isPlainObject(m.params) && isPlainObject(m.params._meta) && ENVELOPE_KEY in m.params._meta)
 }
 
 const BOOLEAN_SPELLINGS = 'true/1/yes/on or false/0/no/off'
