@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import {
   classifyInboundRequest, createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS,
-  type AuthInfo, type JSONRPCRequest
+  type JSONRPCRequest
 } from '@modelcontextprotocol/server'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import type { ApiClient } from '../src/api/client.js'
@@ -226,7 +226,7 @@ async function serveMessage (c: LegacyContext, m: unknown): Promise<Served | und
   const fast = c.fastPath ? fastRequest(m, c.versionHeader, c.scope.view) : undefined
   if (fast) return await fastAnswer(c.api, fast, c.scope, c.signal, () => c.cancelled(rid))
   const holder: OutcomeHolder = {}
-  const res = await c.mux.request(m as unknown as JSONRPCRequest, scopeAuthInfo(c.scope, holder) as AuthInfo, c.signal)
+  const res = await c.mux.request(m as unknown as JSONRPCRequest, scopeAuthInfo(c.scope, holder), c.signal)
   if (!res) return { json: c.cancelled(rid) }
   return { json: JSON.stringify(res), ...(holder.outcome?.kind === 'auth' ? { auth: holder.outcome.challenge } : {}) }
 }
