@@ -12,9 +12,8 @@ export interface ToolGroupOptions {
   registry: ToolRegistry
 }
 
+// The app hands each group exactly its toolset's definitions, already validated: no re-check here.
 const toolGroup: FastifyPluginAsync<ToolGroupOptions> = async (_app, opts) => {
-  const stray = opts.tools.find((t) => t.toolset !== opts.toolset)
-  if (stray) throw new Error(`tool ${stray.name} belongs to toolset ${stray.toolset}, not ${opts.toolset}`)
   opts.registry.add(opts.tools)
 }
 
