@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Credentials } from '../src/api/credentials.js'
 import type { TokenVerifier } from '../src/auth/verify.js'
+import { headerValue } from '../src/header.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +39,8 @@ export interface Challenge {
   /** RFC 6750 error code: invalid_request, invalid_token or insufficient_scope; none when no credentials were sent. */
   error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope'
   description?: string
+  /** The JSON-RPC id of the request refused, when it is known (challenges before the body is read carry null). */
+  id?: string | number | null
 }
 
 function quote (v: string): string {
@@ -61,7 +64,7 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
       .header('content-type', 'application/json')
       .send({
         jsonrpc: '2.0',
-        id: null,
+        id: c.id ?? null,
         error: { code: -32001, message: c.description ?? (c.status === 401 ? 'Authentication required' : 'Forbidden') }
       })
   })
@@ -81,6 +84,12 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
         app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'The Authorization header must carry a Bearer token' })
         return
       }
+      if (m[1].startsWith('ps_')) {
+        // An API key in the wrong header. No error="invalid_token": that tells OAuth clients to log
+        // in again, which cannot fix a key and starts a loop.
+        app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'This is a Pilot Status API key: send API keys in the x-api-key header, not as Authorization: Bearer' })
+        return
+      }
       if (opts.verifier) {
         const verdict = await opts.verifier.verify(m[1])
         if (!verdict.ok) {
@@ -96,8 +105,8 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
       req.mcpCredentials = { kind: 'bearer', token: m[1], source: 'header' }
       return
     }
-    const key = single(h['x-api-key'])
-    const keyId = single(h['x-api-key-id'])
+    const key = headerValue(h['x-api-key'])
+    const keyId = headerValue(h['x-api-key-id'])
     if (key !== undefined) {
       req.mcpCredentials = keyId !== undefined ? { kind: 'apiKey', key, keyId, source: 'header' } : { kind: 'apiKey', key, source: 'header' }
       return
@@ -113,8 +122,3 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
     app.mcpChallenge(reply, { status: 401, description: 'Authentication required: send x-api-key, or log in with OAuth' })
   })
 }, { name: 'pilot-status-auth', fastify: '5.x' })
-
-function single (v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v
-  return s === undefined || s.trim() === '' ? undefined : s.trim()
-}

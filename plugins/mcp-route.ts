@@ -1,21 +1,26 @@
 // The MCP endpoint: POST /mcp (JSON-RPC over Streamable HTTP, stateless), GET/DELETE → 405.
-// 2025-era requests go to one long-lived SDK Server through the multiplexing transport; requests
-// carrying the 2026-07-28 per-request envelope go to the SDK's createMcpHandler. Both serve the
-// same registry, built once when the app is ready.
+// 2025-era requests go to one long-lived SDK Server through the multiplexing transport (or the
+// fast path, src/mcp/gate.ts decides); requests carrying the 2026-07-28 per-request envelope go
+// to the SDK's createMcpHandler. Every request is answered at once: what the SDK would drop
+// unanswered, the route refuses itself with the request's id. Calls report what happened
+// (CallOutcome) and the route decides the HTTP answer, e.g. an OAuth challenge for a single call.
 // @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import {
   classifyInboundRequest, createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS,
-  type AuthInfo, type JSONRPCRequest
+  type JSONRPCRequest
 } from '@modelcontextprotocol/server'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import type { ApiClient } from '../src/api/client.js'
-import type { ApiError } from '../src/api/errors.js'
-import { createMcpServer, scopeAuthInfo, type CallScope } from '../src/mcp/server.js'
+import type { AuthChallenge } from '../src/mcp/call.js'
+import { createMcpServer, scopeAuthInfo, SCOPE_KEY, SERVED_VERSIONS, type CallScope, type OutcomeHolder } from '../src/mcp/server.js'
 import { MultiplexTransport } from '../src/mcp/multiplex.js'
-import { fastAnswer, isPlainObject } from '../src/mcp/fast-path.js'
-import { ToolRegistry, type ViewFilter } from '../src/mcp/registry.js'
+import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
+import { checkRequest, checkParams, errorJson, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type Id } from '../src/mcp/gate.js'
+import type { ToolRegistry, ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
+import { parseBoolean } from '../src/config.js'
+import { headerValue } from '../src/header.js'
 import { originGuard } from './origin-guard.js'
 import type { Confirmer } from '../src/confirm/gate.js'
 
@@ -23,39 +28,48 @@ export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
   path: string
   api: ApiClient
+  /** The tool registry, built once where the app is assembled. */
+  registry: ToolRegistry
   /** What the server exposes; request headers may narrow it, never widen it. */
   filter: ViewFilter
   bodyLimit: number
   requestTimeoutMs: number
   allowedHosts: readonly string[]
   allowedOrigins: readonly string[]
+  /** Serve well-formed 2025-era tools/call and tools/list without the SDK (default true; README, Performance). */
   fastPath?: boolean
   /** Asks a person before tools that cannot be undone (src/confirm); absent: never asks. */
   confirm?: Confirmer
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
-const SUPPORTED = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS)
+const LEGACY_VERSIONS = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS)
+const UNSUPPORTED_VERSION = -32022
 
-function rpcError (reply: FastifyReply, status: number, code: number, message: string, id: JSONRPCRequest['id'] | null = null): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send({ jsonrpc: '2.0', id, error: { code, message } })
+function rpcError (reply: FastifyReply, status: number, code: number, message: string, id: Id | null = null, data?: unknown): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(errorJson(id, code, message, data))
 }
 
+const CHALLENGES = {
+  invalid_token: { status: 401, error: 'invalid_token', description: 'The access token was rejected by Pilot Status; log in again' },
+  insufficient_scope: { status: 403, error: 'insufficient_scope', description: 'The access token lacks the scope this tool needs; log in again and consent to it' }
+} as const
+
 const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
+  const { registry, api } = opts
+  const fastPathOn = opts.fastPath ?? true
   const validator = new AjvJsonSchemaValidator()
-  let registry: ToolRegistry | undefined
-  const server = createMcpServer({ api: opts.api, validator })
+  const server = createMcpServer({ api, validator })
   const mux = new MultiplexTransport()
   await server.connect(mux)
   // The 2026-07-28 path: a Server per request is what this entry requires; it is cheap because
   // the registry and validator are shared (~7 µs an instance, stack-notes.md).
-  const modern = createMcpHandler(() => createMcpServer({ api: opts.api, validator }), { legacy: 'reject' })
+  const modern = createMcpHandler((ctx) => createMcpServer({
+    api,
+    validator,
+    cacheScope: (ctx.authInfo?.extra?.[SCOPE_KEY] as CallScope | undefined)?.narrowed ? 'private' : 'public'
+  }), { legacy: 'reject' })
 
-  app.addHook('onReady', async () => {
-    registry = new ToolRegistry(app.mcpToolDefs)
-    const unknown = (opts.filter.tools ?? []).filter((n) => !registry!.all.has(n))
-    if (unknown.length) throw new Error(`Unknown tools in the allow-list: ${unknown.join(', ')}; valid: ${[...registry.all.keys()].join(', ')}`)
-  })
   app.addHook('onClose', async () => {
     await modern.close()
     await server.close()
@@ -74,7 +88,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return rpcError(reply, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json')
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return rpcError(reply, 413, -32000, `Payload Too Large: the body limit is ${opts.bodyLimit} bytes`)
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return rpcError(reply, 400, -32700, 'Parse error: empty body')
-    if (err.statusCode && err.statusCode < 500) return rpcError(reply, err.statusCode, -32600, `Invalid Request: ${err.message}`)
+    if (err.statusCode && err.statusCode < 500) return rpcError(reply, err.statusCode, INVALID_REQUEST, `Invalid Request: ${err.message}`)
     req.log.error({ err }, 'MCP request failed')
     return rpcError(reply, 500, -32603, 'Internal error')
   })
@@ -87,6 +101,9 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
   }
   app.get(opts.path, { onRequest: guard }, notAllowed)
   app.delete(opts.path, { onRequest: guard }, notAllowed)
+
+  /** The answer to a single call refused for its OAuth token: an HTTP challenge makes the client log in again. */
+  const challenge = (reply: FastifyReply, kind: AuthChallenge, id: Id | null) => app.mcpChallenge(reply, { ...CHALLENGES[kind], id })
 
   app.post(opts.path, {
     onRequest: [guard, app.mcpAuthenticate],
@@ -102,58 +119,73 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     }
     const body = req.body
     if (body === PARSE_FAILED) return rpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON')
-    const versionHeader = single(req.headers['mcp-protocol-version'])
+    const id = readId(body)
+    const filter = narrow(opts.filter, req, registry)
+    if (typeof filter === 'string') return rpcError(reply, 400, INVALID_REQUEST, filter, id)
+    const versionHeader = headerValue(req.headers['mcp-protocol-version'])
 
-    const credentials = req.mcpCredentials!
-    let challenge: { kind: 'invalid_token' | 'insufficient_scope', err: ApiError } | undefined
-    const scope: CallScope = {
-      credentials,
-      view: registry!.view(narrow(opts.filter, req)),
-      log: req.log,
-      onAuthRejected: (kind, err) => { challenge ??= { kind, err } },
-      confirm: opts.confirm
-    }
-    const authInfo = scopeAuthInfo(scope)
+    const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm }
 
     // Abort the upstream work when the client goes away or the request overruns its deadline.
     const ac = new AbortController()
     const onClose = () => { if (!reply.raw.writableFinished) ac.abort() }
     reply.raw.on('close', onClose)
     const timer = setTimeout(() => ac.abort(), opts.requestTimeoutMs)
+    const cancelled = (rid: Id) => errorJson(rid, -32001, ac.signal.aborted ? `Request cancelled or timed out (limit ${opts.requestTimeoutMs} ms)` : 'Request cancelled')
     try {
-      const route = plainLegacyToolRequest(body, versionHeader)
-        ? LEGACY
+      const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) : undefined
+      // A 2025-era batch is served message by message (each malformed one gets its own error);
+      // the SDK's classification would refuse the whole batch for one bad message.
+      const route = fast || legacyBatch(body, versionHeader)
+        ? { kind: 'legacy' as const }
         : classifyInboundRequest({
           httpMethod: 'POST',
           protocolVersionHeader: versionHeader,
-          mcpMethodHeader: single(req.headers['mcp-method']),
-          mcpNameHeader: single(req.headers['mcp-name']),
+          mcpMethodHeader: headerValue(req.headers['mcp-method']),
+          mcpNameHeader: headerValue(req.headers['mcp-name']),
           body
         })
-      let sent: FastifyReply | undefined
-      if (route.kind === 'reject') {
-        return rpcError(reply, route.httpStatus, route.code, route.message)
-      } else if (route.kind === 'modern') {
-        const res = await modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo })
-        if (!challenge) sent = await reply.send(res)
-      } else {
-        if (versionHeader !== undefined && !SUPPORTED.has(versionHeader)) {
-          return rpcError(reply, 400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${versionHeader}; supported: ${[...SUPPORTED].join(', ')}`)
+      if (route.kind === 'reject') return rpcError(reply, route.httpStatus, route.code, route.message, id, route.data)
+
+      if (route.kind === 'modern') {
+        if (route.messageKind === 'request') {
+          const msg = route.message
+          const requested = (msg.params?._meta as Record<string, unknown> | undefined)?.[ENVELOPE_KEY]
+          if (requested !== MODERN_VERSION) {
+            return rpcError(reply, 400, UNSUPPORTED_VERSION, `Unsupported protocol version: ${String(requested)}; supported: ${SERVED_VERSIONS.join(', ')}`, msg.id, { supported: SERVED_VERSIONS, requested })
+          }
+          const refusal = checkParams(msg.method, msg.params as Record<string, unknown> | undefined)
+          if (refusal) return rpcError(reply, 400, refusal.code, refusal.message, msg.id)
         }
-        const out = await serveLegacy({ mux, api: opts.api, scope, authInfo, signal: ac.signal, timeoutMs: opts.requestTimeoutMs }, body)
-        if (!challenge) {
-          if (out.kind === 'invalid') sent = rpcError(reply, 400, -32600, out.message)
-          else if (out.kind === 'accepted') sent = reply.code(202).send()
-          else sent = reply.code(200).header('content-type', 'application/json').send(out.json)
-        }
+        const holder: OutcomeHolder = {}
+        const res = await modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(scope, holder) })
+        if (holder.outcome?.kind === 'auth') return challenge(reply, holder.outcome.challenge, id)
+        return reply.send(res)
       }
-      if (challenge) {
-        // The upstream refused the OAuth token: an HTTP challenge makes the client log in again.
-        return app.mcpChallenge(reply, challenge.kind === 'invalid_token'
-          ? { status: 401, error: 'invalid_token', description: 'The access token was rejected by Pilot Status; log in again' }
-          : { status: 403, error: 'insufficient_scope', description: 'The access token lacks the scope this tool needs' })
+
+      if (versionHeader !== undefined && !LEGACY_VERSIONS.has(versionHeader)) {
+        return rpcError(reply, 400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${versionHeader}; supported: ${SERVED_VERSIONS.join(', ')}`, id, { supported: SERVED_VERSIONS, requested: versionHeader })
       }
-      return sent
+      const ctx: LegacyContext = { mux, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
+      if (fast) {
+        const answer = await fastAnswer(api, fast, scope, ac.signal, () => cancelled(fast.id))
+        if (answer.auth) return challenge(reply, answer.auth, fast.id)
+        return reply.code(200).header('content-type', 'application/json').send(answer.json)
+      }
+      if (Array.isArray(body) && body.length === 0) return rpcError(reply, 400, INVALID_REQUEST, 'Invalid Request: empty batch')
+      const messages = Array.isArray(body) ? body : [body]
+      const answers = (await Promise.all(messages.map((m) => serveMessage(ctx, m)))).filter((a): a is Served => a !== undefined)
+      if (answers.length === 0) return reply.code(202).send()
+      if (!Array.isArray(body)) {
+        const [a] = answers
+        if (a.auth) return challenge(reply, a.auth, id)
+        return reply.code(a.status ?? 200).header('content-type', 'application/json').send(a.json)
+      }
+      // In a batch, a call refused for its token must not hide the calls that ran: the challenge
+      // is the answer only when nothing else was answered; otherwise each refusal is a tool
+      // error naming the need to log in again.
+      if (answers.every((a) => a.auth)) return challenge(reply, answers.some((a) => a.auth === 'invalid_token') ? 'invalid_token' : 'insufficient_scope', null)
+      return reply.code(200).header('content-type', 'application/json').send(`[${answers.map((a) => a.json).join(',')}]`)
     } finally {
       clearTimeout(timer)
       reply.raw.off('close', onClose)
@@ -161,99 +193,91 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
   })
 }
 
-type LegacyOutcome =
-  | { kind: 'invalid', message: string }
-  | { kind: 'accepted' }
-  | { kind: 'answer', json: string }
-
 interface LegacyContext {
   mux: MultiplexTransport
   api: ApiClient
   scope: CallScope
-  authInfo: AuthInfo
   signal: AbortSignal
-  timeoutMs: number
+  cancelled: (id: Id) => string
+  fastPath: boolean
+  versionHeader: string | undefined
 }
+
+/** An answer, and the HTTP status it has when it is the whole answer (refusals of malformed requests are 400). */
+type Served = Answer & { status?: number }
 
 /**
- * Serves a 2025-era body: one message or a batch. Notifications and responses are acknowledged.
- * Well-formed tools/call and tools/list take the fast path; the rest goes to the SDK Server.
+ * Serves one 2025-era message (alone or in a batch): a request is answered — refused by the
+ * route when malformed, by the fast path when the gate lets it, else by the SDK Server;
+ * notifications and responses are acknowledged (undefined).
  */
-async function serveLegacy (c: LegacyContext, body: unknown): Promise<LegacyOutcome> {
-  const batch = Array.isArray(body)
-  const messages = batch ? body : [body]
-  if (messages.length === 0) return { kind: 'invalid', message: 'Invalid Request: empty batch' }
-  for (const m of messages) {
-    if (!isMessage(m)) return { kind: 'invalid', message: 'Invalid Request: not a JSON-RPC 2.0 message' }
+async function serveMessage (c: LegacyContext, m: unknown): Promise<Served | undefined> {
+  if (!isPlainObject(m)) return { json: errorJson(null, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'), status: 400 }
+  const id = readId(m)
+  if (!('method' in m)) {
+    // A response posted back (2025-era session traffic): nothing to answer, if it is one.
+    if (m.jsonrpc === '2.0' && 'id' in m && ('result' in m || 'error' in m)) return undefined
+    return { json: errorJson(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'), status: 400 }
   }
-  const requests = (messages as Array<Record<string, unknown>>).filter((m) => typeof m.method === 'string' && 'id' in m)
-  if (requests.length === 0) return { kind: 'accepted' }
-  const answers = await Promise.all(requests.map(async (r) => {
-    const cancelled = () => JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: -32001, message: c.signal.aborted ? `Request cancelled or timed out (limit ${c.timeoutMs} ms)` : 'Request cancelled' } })
-    const fast = fastAnswer(c.api, r, c.scope, c.signal, cancelled)
-    if (fast) return await fast
-    const res = await c.mux.request(r as unknown as JSONRPCRequest, c.authInfo, c.signal)
-    return res ? JSON.stringify(res) : cancelled()
-  }))
-  return { kind: 'answer', json: batch ? `[${answers.join(',')}]` : answers[0] }
+  if (!('id' in m)) {
+    if (m.jsonrpc === '2.0' && typeof m.method === 'string') return undefined
+    return { json: errorJson(null, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'), status: 400 }
+  }
+  const refusal = checkRequest(m)
+  if (refusal) return { json: errorJson(id, refusal.code, refusal.message), status: refusal.status }
+  const rid = m.id as Id
+  const fast = c.fastPath ? fastRequest(m, c.versionHeader, c.scope.view) : undefined
+  if (fast) return await fastAnswer(c.api, fast, c.scope, c.signal, () => c.cancelled(rid))
+  const holder: OutcomeHolder = {}
+  const res = await c.mux.request(m as unknown as JSONRPCRequest, scopeAuthInfo(c.scope, holder), c.signal)
+  if (!res) return { json: c.cancelled(rid) }
+  return { json: JSON.stringify(res), ...(holder.outcome?.kind === 'auth' ? { auth: holder.outcome.challenge } : {}) }
 }
 
-const LEGACY = { kind: 'legacy' } as const
-const ENVELOPE_KEY = 'io.modelcontextprotocol/protocolVersion'
-const FIRST_MODERN_VERSION = '2026-07-28'
+/** A batch with no 2026-era claim in it (that revision has no batches: those go to the SDK to refuse). */
+function legacyBatch (body: unknown, versionHeader: string | undefined): boolean {
+  if (!Array.isArray(body) || (versionHeader !== undefined && versionHeader >= MODERN_VERSION)) return false
+  return !body.some((m) => isPlainObject(m) && isPlainObject(m.params) && isPlainObject(m.params._meta) && ENVELOPE_KEY in m.params._meta)
+}
+
+const BOOLEAN_SPELLINGS = 'true/1/yes/on or false/0/no/off'
 
 /**
- * True for a single tools/call or tools/list request that classifyInboundRequest would call
- * legacy (no per-request envelope claim, no modern version header), decided without its zod
- * parsing. Anything else is classified by the SDK. test/mcp/fast-path.test.ts checks the two agree.
+ * Request headers may narrow the exposed tools (x-mcp-toolsets, x-mcp-tools, x-mcp-readonly),
+ * never widen them. An invalid value is refused (a string naming the header and the valid
+ * values): guessing would fail open, e.g. read-only off for a value the server does not know.
  */
-export function plainLegacyToolRequest (body: unknown, versionHeader: string | undefined): boolean {
-  if (!isPlainObject(body)) return false
-  if ((body.method !== 'tools/call' && body.method !== 'tools/list') || !isMessage(body)) return false
-  // The SDK's request ids are strings or integers; anything else is its to refuse.
-  if (typeof body.id !== 'string' && !Number.isSafeInteger(body.id)) return false
-  if (versionHeader !== undefined && versionHeader.trim() >= FIRST_MODERN_VERSION) return false
-  if (body.params === undefined) return true
-  if (!isPlainObject(body.params)) return false
-  const meta = body.params._meta
-  return meta === undefined || (isPlainObject(meta) && !(ENVELOPE_KEY in meta))
-}
-
-function isMessage (m: unknown): boolean {
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) return false
-  const o = m as Record<string, unknown>
-  if (o.jsonrpc !== '2.0') return false
-  if ('method' in o) {
-    if (typeof o.method !== 'string') return false
-    if ('id' in o && !(typeof o.id === 'string' || (typeof o.id === 'number' && Number.isFinite(o.id)))) return false
-    return o.params === undefined || (typeof o.params === 'object' && o.params !== null)
+function narrow (base: ViewFilter, req: FastifyRequest, registry: ToolRegistry): ViewFilter | string {
+  const tsHeader = headerValue(req.headers['x-mcp-toolsets'])
+  const toolsHeader = headerValue(req.headers['x-mcp-tools'])
+  const roHeader = headerValue(req.headers['x-mcp-readonly'])
+  if (tsHeader === undefined && toolsHeader === undefined && roHeader === undefined) return base
+  let toolsets = base.toolsets
+  if (tsHeader !== undefined) {
+    const names = list(tsHeader)
+    const valid = TOOLSETS as readonly string[]
+    const unknown = names.filter((s) => !valid.includes(s))
+    if (names.length === 0 || unknown.length) return `Invalid x-mcp-toolsets header: ${names.length ? `unknown toolset ${unknown.join(', ')}` : 'no toolset named'}; valid toolsets: ${TOOLSETS.join(', ')}`
+    toolsets = (names as Toolset[]).filter((s) => !base.toolsets || base.toolsets.includes(s))
   }
-  return 'id' in o && ('result' in o || 'error' in o)
-}
-
-/** Request headers may narrow the exposed tools (x-mcp-toolsets, x-mcp-tools, x-mcp-readonly), never widen them. */
-function narrow (base: ViewFilter, req: FastifyRequest): ViewFilter {
-  const ts = listHeader(req.headers['x-mcp-toolsets'])
-  const tools = listHeader(req.headers['x-mcp-tools'])
-  const ro = single(req.headers['x-mcp-readonly'])?.toLowerCase()
-  if (!ts && !tools && ro === undefined) return base
-  const valid = TOOLSETS as readonly string[]
-  return {
-    toolsets: ts ? (ts.filter((s) => valid.includes(s) && (!base.toolsets || base.toolsets.includes(s as Toolset))) as Toolset[]) : base.toolsets,
-    tools: tools ? tools.filter((n) => !base.tools || base.tools.includes(n)) : base.tools,
-    readOnly: base.readOnly || ro === 'true' || ro === '1',
-    outputSchemas: base.outputSchemas
+  let tools = base.tools
+  if (toolsHeader !== undefined) {
+    const names = list(toolsHeader)
+    const unknown = names.filter((n) => !registry.all.has(n))
+    if (names.length === 0 || unknown.length) return `Invalid x-mcp-tools header: ${names.length ? `unknown tool ${unknown.join(', ')}` : 'no tool named'}; valid tools: ${[...registry.all.keys()].join(', ')}`
+    tools = names.filter((n) => !base.tools || base.tools.includes(n))
   }
+  let readOnly = base.readOnly
+  if (roHeader !== undefined) {
+    const ro = parseBoolean(roHeader)
+    if (ro === undefined) return `Invalid x-mcp-readonly header: ${JSON.stringify(roHeader)} is not a boolean; valid: ${BOOLEAN_SPELLINGS}`
+    readOnly = base.readOnly || ro
+  }
+  return { toolsets, tools, readOnly, outputSchemas: base.outputSchemas }
 }
 
-function listHeader (v: string | string[] | undefined): string[] | undefined {
-  const s = single(v)
-  return s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean)
-}
-
-function single (v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v
-  return s === undefined || s === '' ? undefined : s
+function list (s: string): string[] {
+  return s.split(',').map((x) => x.trim()).filter(Boolean)
 }
 
 function toWebRequest (req: FastifyRequest, signal: AbortSignal): Request {

@@ -1,25 +1,20 @@
-// One plugin per toolset: adds that toolset's tool definitions to the product's registry,
-// which the MCP route compiles once when the server is ready.
+// One plugin per toolset: adds that toolset's tool definitions to the registry object the app
+// built and handed to the MCP route. The route reads the registry at request time, so no
+// decorator carries definitions around and nothing re-checks them later.
 import type { FastifyPluginAsync } from 'fastify'
 import type { AnyTool, Toolset } from '../tools/define.js'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Tool definitions collected from the tool-group plugins. */
-    mcpToolDefs: AnyTool[]
-  }
-}
+import type { ToolRegistry } from '../src/mcp/registry.js'
 
 export interface ToolGroupOptions {
   toolset: Toolset
   tools: readonly AnyTool[]
+  /** The product's registry (src/app.ts), shared with the MCP route. */
+  registry: ToolRegistry
 }
 
-const toolGroup: FastifyPluginAsync<ToolGroupOptions> = async (app, opts) => {
-  for (const t of opts.tools) {
-    if (t.toolset !== opts.toolset) throw new Error(`tool ${t.name} belongs to toolset ${t.toolset}, not ${opts.toolset}`)
-    app.mcpToolDefs.push(t)
-  }
+// The app hands each group exactly its toolset's definitions, already validated: no re-check here.
+const toolGroup: FastifyPluginAsync<ToolGroupOptions> = async (_app, opts) => {
+  opts.registry.add(opts.tools)
 }
 
 export default toolGroup

@@ -13,6 +13,7 @@ import wellKnown, { type WellKnownOptions } from '../plugins/well-known.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/verify.js'
 import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
+import { ToolRegistry } from './mcp/registry.js'
 import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool } from '../tools/define.js'
 import { envCredentials, resolvePluginSettings, type PluginSettings } from './config.js'
@@ -80,7 +81,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   const api = options.apiClient ?? new ApiClient({ baseUrl: o.apiUrl, timeoutMs: o.upstreamTimeoutMs, maxConcurrency: o.upstreamMaxConcurrency, maxPerCredential: o.upstreamMaxPerCredential })
   if (!options.apiClient) app.addHook('onClose', async () => api.close())
 
-  app.decorate('mcpToolDefs', [] as AnyTool[])
+  // Built once, here; the tool-group plugins below fill it, the MCP route serves it.
+  const registry = new ToolRegistry()
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
   await app.register(health)
@@ -99,6 +101,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   await app.register(mcpRoute, {
     path: o.mcpPath,
     api,
+    registry,
     filter: { toolsets: o.toolsets, tools: o.tools, readOnly: o.readOnly, outputSchemas: o.outputSchemas },
     bodyLimit: o.bodyLimitBytes,
     requestTimeoutMs: o.requestTimeoutMs,
@@ -108,8 +111,11 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     confirm: o.confirmer
   })
   for (const toolset of TOOLSETS) {
-    await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })
+    await app.register(toolGroup, { toolset, registry, tools: o.defs.filter((d) => d.toolset === toolset) })
   }
+  // Schemas compiled now (once per process: compiled checks are shared by every registry), so
+  // the first call does not pay for it inside its deadline.
+  registry.warm()
 }
 
 export interface PilotStatusMcpWellKnownOptions extends PilotStatusMcpOptions {

@@ -11,8 +11,7 @@ import type { Logger } from 'pino'
 import { ConfigError, envCredentials, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { ApiClient } from './api/client.js'
 import type { Credentials } from './api/credentials.js'
-import { ToolRegistry } from './mcp/registry.js'
-import { createMcpServer, type CallScope } from './mcp/server.js'
+import { buildRegistry, createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
 import { Confirmer } from './confirm/gate.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
@@ -37,10 +36,10 @@ const FLUSH_MS = 5000
 
 export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: { stdin?: Readable, stdout?: Writable } = {}): StdioHandle {
   const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: config.upstreamMaxConcurrency, maxPerCredential: config.upstreamMaxPerCredential })
-  const registry = new ToolRegistry(ALL_TOOLS)
+  const { view } = buildRegistry({ defs: ALL_TOOLS, toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas })
   const scope: CallScope = {
     credentials,
-    view: registry.view({ toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas }),
+    view,
     log: logger,
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
     confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret })

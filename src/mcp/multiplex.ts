@@ -2,7 +2,7 @@
 // requests: each request's JSON-RPC id is swapped for a unique one and the answer is routed
 // back by it. Per-request credentials travel as `authInfo`. Stateless: nothing outlives a call.
 // (stack-notes.md: ~0.75× a bare route, against ~0.3× for a new Server + transport per request.)
-import type { AuthInfo, JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, Transport } from '@modelcontextprotocol/server'
+import type { AuthInfo, JSONRPCMessage, JSONRPCRequest, Transport } from '@modelcontextprotocol/server'
 
 type Id = string | number
 type Pending = { originalId: Id, resolve: (m: JSONRPCMessage) => void }
@@ -52,12 +52,5 @@ export class MultiplexTransport implements Transport {
       }
       this.onmessage!({ ...req, id }, { authInfo })
     })
-  }
-
-  /** Client notifications carry nothing a stateless tools server keeps; they are acknowledged and dropped. */
-  notify (_n: JSONRPCNotification): void {}
-
-  get inFlight (): number {
-    return this.pending.size
   }
 }

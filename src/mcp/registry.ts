@@ -16,6 +16,18 @@ const NumberIdSchema = Type.Optional(Type.String({
 /** A tools/list entry, as the SDK types it. */
 export type McpToolEntry = Tool
 
+/**
+ * Compiled checks by definition: a definition's input schema (with the registry's additions) and
+ * output schema are fixed, so every registry of a process (one per embedded product, per test)
+ * shares one compilation.
+ */
+const COMPILED = new WeakMap<AnyTool, { input?: TypeCheck<TObject>, output?: TypeCheck<TSchema> }>()
+function compiledFor (def: AnyTool): { input?: TypeCheck<TObject>, output?: TypeCheck<TSchema> } {
+  let c = COMPILED.get(def)
+  if (!c) COMPILED.set(def, c = {})
+  return c
+}
+
 export class RegisteredTool {
   readonly def: AnyTool
   readonly input: TObject
@@ -54,12 +66,12 @@ export class RegisteredTool {
    * compiles little; warm() compiles ahead instead. Dates are validated by pattern here.
    */
   get checkInput (): TypeCheck<TObject> {
-    this.inputCheck ??= compile(this.input)
+    this.inputCheck ??= compiledFor(this.def).input ??= compile(this.input)
     return this.inputCheck
   }
 
   get checkOutput (): TypeCheck<TSchema> {
-    this.outputCheck ??= compile(this.def.output)
+    this.outputCheck ??= compiledFor(this.def).output ??= compile(this.def.output)
     return this.outputCheck
   }
 
@@ -77,8 +89,8 @@ export class RegisteredTool {
 
   /** Compiles both checks now, so the first call does not pay for it inside its deadline. */
   warm (): void {
-    this.inputCheck ??= compile(this.input)
-    this.outputCheck ??= compile(this.def.output)
+    void this.checkInput
+    void this.checkOutput
   }
 }
 
@@ -111,17 +123,22 @@ export interface ViewFilter {
 }
 
 export class ToolRegistry {
-  readonly all: ReadonlyMap<string, RegisteredTool>
+  private readonly tools = new Map<string, RegisteredTool>()
+  readonly all: ReadonlyMap<string, RegisteredTool> = this.tools
   private readonly views = new Map<string, ToolView>()
 
-  constructor (defs: readonly AnyTool[], options: RegistryOptions = {}) {
-    const all = new Map<string, RegisteredTool>()
-    for (const def of defs) {
-      if (all.has(def.name)) throw new Error(`duplicate tool name: ${def.name}`)
-      all.set(def.name, new RegisteredTool(def))
-    }
-    this.all = all
+  constructor (defs: readonly AnyTool[] = [], options: RegistryOptions = {}) {
+    this.add(defs)
     if (options.eager) this.warm()
+  }
+
+  /** Adds tool definitions (the tool-group plugins add one toolset each while the app is assembled). */
+  add (defs: readonly AnyTool[]): void {
+    for (const def of defs) {
+      if (this.tools.has(def.name)) throw new Error(`duplicate tool name: ${def.name}`)
+      this.tools.set(def.name, new RegisteredTool(def))
+    }
+    this.views.clear()
   }
 
   /** Compiles every tool's argument and result checks (an HTTP server calls it at start-up). */

@@ -1,12 +1,13 @@
 // The MCP server factory: a low-level SDK `Server` whose tools/list and tools/call handlers
 // read the registry built once at start-up. Per-request state (credentials, tool view) comes
-// in through the request's authInfo, so one instance can serve many requests.
-import { Server, ProtocolError, ProtocolErrorCode, type AuthInfo, type ServerContext, type jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/server'
+// in through the request's authInfo, so one instance can serve many requests; so does the
+// holder in which a call leaves its outcome for the HTTP route to read after the answer.
+import { Server, ProtocolError, ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type AuthInfo, type CacheScope, type ServerContext, type jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
 import type { Credentials } from '../api/credentials.js'
-import type { ApiError } from '../api/errors.js'
-import { callTool, type CallEnv, type ToolResult } from './call.js'
-import type { RegisteredTool, ToolView } from './registry.js'
+import { runCall, type CallEnv, type CallOutcome } from './call.js'
+import { ToolRegistry, type RegisteredTool, type ToolView, type ViewFilter } from './registry.js'
+import type { AnyTool } from '../../tools/define.js'
 import { errorResult } from './errors.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 import type { Confirmer } from '../confirm/gate.js'
@@ -23,12 +24,32 @@ export interface CallScope {
   credentials: Credentials
   view: ToolView
   log: CallEnv['log']
-  onAuthRejected?: (kind: 'invalid_token' | 'insufficient_scope', err: ApiError) => void
+  /** True when request headers narrowed the configured view (its tools/list is then this client's own). */
+  narrowed?: boolean
   /** Asks a person before tools that cannot be undone (src/confirm). */
   confirm?: Confirmer
 }
 
+/** Where a tools/call served by the SDK leaves its outcome: one holder per JSON-RPC request. */
+export interface OutcomeHolder {
+  outcome?: CallOutcome
+}
+
 export const SCOPE_KEY = 'pilotStatusScope'
+const OUTCOME_KEY = 'pilotStatusOutcome'
+
+/**
+ * Every protocol version this server serves: the 2026-07-28 revision (per-request envelope,
+ * server/discover) and, through initialize, the 2025-era versions the SDK negotiates.
+ */
+export const SERVED_VERSIONS: readonly string[] = ['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS]
+
+/**
+ * How long a client may cache tools/list and server/discover (2026-07-28 `ttlMs`). Both are fixed
+ * for a configuration (tools change only with a new release or new settings, i.e. a restart);
+ * an hour bounds how long a client keeps a list after a redeploy. README: "Caching of tool lists".
+ */
+export const LIST_TTL_MS = 3_600_000
 
 export interface ServerDeps {
   api: ApiClient
@@ -36,18 +57,35 @@ export interface ServerDeps {
   defaultScope?: CallScope
   /** One validator shared by every instance (the SDK otherwise builds one per Server). */
   validator?: JsonSchemaValidator
+  /** 2026-07-28 cache scope of tools/list and server/discover (default public: the list is the configuration's). */
+  cacheScope?: CacheScope
   /** The transport carries server→client requests (stdio sessions): 2025-era clients can be asked by `elicitation/create`. */
   pushElicitation?: boolean
 }
 
-/** Wraps a scope as the SDK's AuthInfo so the transport hands it to the handlers. */
-export function scopeAuthInfo (scope: CallScope): AuthInfo {
+/** Wraps a scope (and the request's outcome holder) as the SDK's AuthInfo so the transport hands them to the handlers. */
+export function scopeAuthInfo (scope: CallScope, holder?: OutcomeHolder): AuthInfo {
   return {
     token: scope.credentials.kind === 'bearer' ? scope.credentials.token : '',
     clientId: 'pilot-status-mcp',
     scopes: [],
-    extra: { [SCOPE_KEY]: scope }
+    extra: holder ? { [SCOPE_KEY]: scope, [OUTCOME_KEY]: holder } : { [SCOPE_KEY]: scope }
   }
+}
+
+/** What a server configuration serves: the tool definitions and the (already validated) filter. */
+export interface RegistrySettings extends ViewFilter {
+  defs: readonly AnyTool[]
+}
+
+/**
+ * The registry and the configured view, built once from validated settings (stdio's entry point;
+ * the HTTP app builds its registry through one tool-group plugin per toolset).
+ */
+export function buildRegistry (s: RegistrySettings): { registry: ToolRegistry, filter: ViewFilter, view: ToolView } {
+  const registry = new ToolRegistry(s.defs)
+  const filter: ViewFilter = { toolsets: s.toolsets, tools: s.tools, readOnly: s.readOnly, outputSchemas: s.outputSchemas }
+  return { registry, filter, view: registry.view(filter) }
 }
 
 function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
@@ -58,34 +96,31 @@ function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
 }
 
 /** Runs one tool for one request's scope and logs the call (the SDK handler and the HTTP fast path share it). */
-export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal, gated = false): Promise<ToolResult> {
-  // --- confirmation seam (src/confirm): a call that did not pass the gate (HTTP fast path) ---
+export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal, gated = false): Promise<CallOutcome> {
+  // A call that did not pass the confirmation gate (the HTTP fast path: a 2025-era client cannot
+  // be asked) is refused here when the policy requires a person's yes.
   if (!gated && scope.confirm) {
     const refusal = scope.confirm.refuseUnasked(tool, scope.credentials, scope.log)
-    if (refusal) return refusal
+    if (refusal) return { kind: 'result', result: refusal }
   }
-  // --- end confirmation seam ---
   const started = performance.now()
-  const result = await callTool(tool, args, {
-    api,
-    credentials: scope.credentials,
-    signal,
-    log: scope.log,
-    onAuthRejected: scope.onAuthRejected
-  })
+  const outcome = await runCall(tool, args, { api, credentials: scope.credentials, signal, log: scope.log })
   // Name, outcome and time only: arguments and results can hold personal data.
-  scope.log.debug({ tool: tool.def.name, isError: result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
-  return result
+  scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+  return outcome
 }
 
 export function createMcpServer (deps: ServerDeps): Server {
+  // 2026-07-28 results carry cache fields; a view narrowed by request headers is this client's own.
+  const cacheScope = deps.cacheScope ?? 'public'
   const server = new Server(
     { name: SERVER_NAME, title: 'Pilot Status (WhatsApp)', version: PACKAGE_VERSION },
     {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
+      cacheHints: { 'tools/list': { ttlMs: LIST_TTL_MS, cacheScope }, 'server/discover': { ttlMs: LIST_TTL_MS, cacheScope } },
       ...(deps.validator ? { jsonSchemaValidator: deps.validator } : {}),
-      // --- confirmation seam: a request state is verified (HMAC, expiry) before the handler runs ---
+      // A confirmation's request state is verified (HMAC, expiry) before the handler runs.
       requestState: {
         verify: async (state: string, ctx: ServerContext) => {
           const scope = scopeOf(deps, ctx.http?.authInfo)
@@ -94,6 +129,12 @@ export function createMcpServer (deps: ServerDeps): Server {
       }
     }
   )
+  // The SDK's server/discover lists only the 2026-era revisions; a client deciding whether to fall
+  // back to initialize should see every version served. (The HTTP entry installs its own handler
+  // calling _ondiscover, so the override goes there.)
+  const sdk = server as unknown as { _ondiscover: () => Record<string, unknown> }
+  const discover = sdk._ondiscover.bind(server)
+  sdk._ondiscover = () => ({ ...discover(), supportedVersions: [...SERVED_VERSIONS] })
 
   server.setRequestHandler('tools/list', async (_req, ctx) => {
     return scopeOf(deps, ctx.http?.authInfo).view.listResult
@@ -108,22 +149,24 @@ export function createMcpServer (deps: ServerDeps): Server {
       if (refusal) return errorResult(refusal)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`)
     }
-    // --- confirmation seam (src/confirm): may answer instead (a question, a refusal, "declined") ---
-    if (!scope.confirm) return await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal)
-    const gate = await scope.confirm.gate({
-      tool,
-      rawArgs: req.params.arguments,
-      credentials: scope.credentials,
-      api: deps.api,
-      log: scope.log,
-      ctx,
-      push: deps.pushElicitation ? { capabilities: server.getClientCapabilities() } : undefined,
-      outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === name && e.outputSchema !== undefined)
-    })
-    if (gate.kind === 'answer') return gate.result
-    const result = await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal, true)
-    return gate.after ? await gate.after(result) : result
-    // --- end confirmation seam ---
+    // The confirmation gate may answer instead: a question, a refusal, or "declined".
+    const gate = scope.confirm
+      ? await scope.confirm.gate({
+        tool,
+        rawArgs: req.params.arguments,
+        credentials: scope.credentials,
+        api: deps.api,
+        log: scope.log,
+        ctx,
+        push: deps.pushElicitation ? { capabilities: server.getClientCapabilities() } : undefined,
+        outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === name && e.outputSchema !== undefined)
+      })
+      : undefined
+    if (gate?.kind === 'answer') return gate.result
+    const outcome = await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal, true)
+    const holder = ctx.http?.authInfo?.extra?.[OUTCOME_KEY] as OutcomeHolder | undefined
+    if (holder) holder.outcome = outcome
+    return gate?.kind === 'run' && gate.after ? await gate.after(outcome.result) : outcome.result
   })
 
   return server

@@ -1,7 +1,9 @@
 // Property tests of the MCP endpoint with fast-check: random JSON-RPC envelopes and batches,
 // random bodies and random headers never crash the server, never give a 5xx, and always get a
-// JSON-RPC response (or 202 for notifications, or a 4xx carrying a JSON-RPC error). Seeded, so a
-// failure reproduces; FUZZ_SEED=<n> (and FUZZ_RUNS=<n>) explore other inputs.
+// JSON-RPC response (or 202 for notifications, or a 4xx carrying a JSON-RPC error) at once —
+// never the request deadline's error — carrying the request's id whenever it can be read; with
+// the fast path on and off. Seeded, so a failure reproduces; FUZZ_SEED=<n> (and FUZZ_RUNS=<n>)
+// explore other inputs.
 import t from 'tap'
 import fc from 'fast-check'
 import { product, registry } from '../helper.js'
@@ -24,6 +26,9 @@ const MODERN_META = {
 const id = fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null), fc.double(), fc.boolean(), fc.object({ maxDepth: 1 }))
 const meta = fc.oneof(
   fc.constant(MODERN_META),
+  fc.record({ progressToken: fc.oneof(fc.boolean(), fc.double(), fc.constant(null), fc.object({ maxDepth: 1 })) }),
+  fc.record({ 'io.modelcontextprotocol/related-task': fc.oneof(fc.record({ taskId: fc.string() }), fc.jsonValue({ maxDepth: 1 })) }),
+  fc.constantFrom('m', 5, null, ['a']),
   fc.record({ 'io.modelcontextprotocol/protocolVersion': fc.oneof(fc.constantFrom('2026-07-28', '2025-11-25', '2025-06-18', '1999-01-01'), fc.string()) }, { requiredKeys: [] }),
   fc.record({ progressToken: fc.oneof(fc.integer(), fc.string()) }),
   fc.object({ maxDepth: 2 })
@@ -43,7 +48,7 @@ const params = fc.oneof(
   }, { requiredKeys: [] }),
   fc.record({ _meta: meta, cursor: fc.string() }, { requiredKeys: [] })
 )
-const envelope = fc.record({
+const plainEnvelope = fc.record({
   jsonrpc: fc.oneof(fc.constant('2.0'), fc.constant('2.0'), fc.constant('1.0'), fc.jsonValue({ maxDepth: 1 })),
   id,
   method: fc.oneof(fc.constantFrom(...METHODS), fc.string({ maxLength: 20 })),
@@ -51,6 +56,19 @@ const envelope = fc.record({
   result: fc.object({ maxDepth: 1 }),
   error: fc.record({ code: fc.integer(), message: fc.string() })
 }, { requiredKeys: [] })
+/** Sometimes one more member: a stray key, or `__proto__` (an own member once JSON.parse reads it). */
+const envelope = plainEnvelope.chain((e) => fc.oneof(
+  { weight: 3, arbitrary: fc.constant(e) },
+  fc.tuple(fc.constantFrom('extra', '__proto__', 'result', 'error', 'Method'), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => ({ ...e, [RAW]: [k, v] }))
+))
+const RAW = Symbol('raw member')
+/** JSON text for an envelope, with its raw member (if any) written first, as a client would send it. */
+function text (e: unknown): string {
+  if (Array.isArray(e)) return `[${e.map(text).join(',')}]`
+  const raw = (e as Record<symbol, [string, unknown]>)[RAW]
+  const json = JSON.stringify(e)
+  return raw ? json.replace(/^\{/, `{${JSON.stringify(raw[0])}:${JSON.stringify(raw[1] ?? null)}${json === '{}' ? '' : ','}`) : json
+}
 
 /** Headers an MCP request may carry, with values that are interesting for each. */
 const HEADER_VALUES: Record<string, fc.Arbitrary<string>> = {
@@ -80,29 +98,32 @@ const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c
 const headers = fc.record(Object.fromEntries(Object.entries(HEADER_VALUES).map(([k, v]) => [k, fc.oneof(v, headerText)])), { requiredKeys: [] })
   .chain((known) => fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,12}$/), headerText, { maxKeys: 3 }).map((extra) => ({ ...extra, ...known } as Record<string, string>)))
 
-t.test('random envelopes, batches and bodies', async (t) => {
-  const up = await fakeUpstream(t)
-  const p = await product(t, up.url, { upstreamTimeoutMs: 2000, bodyLimitBytes: 64 * 1024 })
-  t.teardown(() => agent.destroy())
-  let runs = 0
-  await fc.assert(fc.asyncProperty(
-    fc.oneof(
-      { weight: 5, arbitrary: envelope.map((e) => JSON.stringify(e)) },
-      { weight: 2, arbitrary: fc.array(envelope, { maxLength: 4 }).map((b) => JSON.stringify(b)) },
-      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
-      { weight: 1, arbitrary: fc.string({ maxLength: 60 }) }
-    ),
-    fc.boolean(),
-    async (body, modernHeaders) => {
-      runs++
-      const h: Record<string, string> = modernHeaders ? { ...BASE, 'mcp-protocol-version': '2026-07-28' } : BASE
-      assertProperAnswer(await post(p.mcp, body, h), body)
-    }
-  ), { numRuns, seed })
-  t.equal(runs >= numRuns, true, `${runs} random bodies, every answer proper`)
-  const health = await fetch(`${p.url}/health`)
-  t.equal(health.status, 200, 'still healthy')
-})
+for (const fastPath of [true, false]) {
+  t.test(`random envelopes, batches and bodies (fast path ${fastPath ? 'on' : 'off'})`, async (t) => {
+    const up = await fakeUpstream(t)
+    // A long request deadline: an answer that waits for it is a defect (assertProperAnswer).
+    const p = await product(t, up.url, { upstreamTimeoutMs: 2000, requestTimeoutMs: 60_000, bodyLimitBytes: 64 * 1024, fastPath })
+    t.teardown(() => agent.destroy())
+    let runs = 0
+    await fc.assert(fc.asyncProperty(
+      fc.oneof(
+        { weight: 5, arbitrary: envelope.map(text) },
+        { weight: 2, arbitrary: fc.array(envelope, { maxLength: 4 }).map(text) },
+        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 60 }) }
+      ),
+      fc.boolean(),
+      async (body, modernHeaders) => {
+        runs++
+        const h: Record<string, string> = modernHeaders ? { ...BASE, 'mcp-protocol-version': '2026-07-28' } : BASE
+        assertProperAnswer(await post(p.mcp, body, h), body, body)
+      }
+    ), { numRuns, seed })
+    t.equal(runs >= numRuns, true, `${runs} random bodies, every answer proper`)
+    const health = await fetch(`${p.url}/health`)
+    t.equal(health.status, 200, 'still healthy')
+  })
+}
 
 t.test('random headers', async (t) => {
   const up = await fakeUpstream(t)

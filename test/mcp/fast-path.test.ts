@@ -14,7 +14,8 @@ import { ApiClient } from '../../src/api/client.js'
 import { createMcpServer, scopeAuthInfo, type CallScope } from '../../src/mcp/server.js'
 import { MultiplexTransport } from '../../src/mcp/multiplex.js'
 import { fastAnswer } from '../../src/mcp/fast-path.js'
-import { plainLegacyToolRequest } from '../../plugins/mcp-route.js'
+import { fastRequest } from '../../src/mcp/gate.js'
+import { headerValue } from '../../src/header.js'
 import { product, rawPost, registry } from '../helper.js'
 import { fakeUpstream, until, type Seen } from '../faults/fake-upstream.js'
 
@@ -45,8 +46,9 @@ async function setup (t: Test, view = registry.view({})) {
   /** Both answers, parsed; `fast` is undefined when the fast path declines the request. */
   async function both (msg: Record<string, unknown>): Promise<{ sdk: unknown, fast: unknown }> {
     const sdk = await mux.request(msg as unknown as JSONRPCRequest, authInfo, new AbortController().signal)
-    const answer = fastAnswer(api, msg, scope, new AbortController().signal, cancelled)
-    return { sdk: JSON.parse(JSON.stringify(sdk)), fast: answer === undefined ? undefined : JSON.parse(await answer) }
+    const req = fastRequest(msg, undefined, view)
+    const answer = req && await fastAnswer(api, req, scope, new AbortController().signal, cancelled)
+    return { sdk: JSON.parse(JSON.stringify(sdk)), fast: answer === undefined ? undefined : JSON.parse(answer.json) }
   }
   return { up, both }
 }
@@ -115,8 +117,9 @@ t.test('requests the fast path leaves to the SDK', async (t) => {
     { jsonrpc: '2.0', id: 1, method: 'ping' },
     { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }
   ]
-  // A non-object _meta: declined here; the route answers it itself (the SDK would never answer).
-  t.equal(fastAnswer(new ApiClient({ baseUrl: 'http://127.0.0.1:9' }), call('templates_get', { id: 'tpl_1' }, { _meta: 'x' }), { credentials: { kind: 'apiKey', key: 'k', source: 'header' }, view: registry.view({}), log: silent }, new AbortController().signal, () => ''), undefined)
+  // A non-object _meta or a stray member: declined here; the route answers them itself (the SDK would never answer).
+  t.equal(fastRequest(call('templates_get', { id: 'tpl_1' }, { _meta: 'x' }), undefined, registry.view({})), undefined)
+  t.equal(fastRequest({ ...call('templates_get', { id: 'tpl_1' }), extra: 1 }, undefined, registry.view({})), undefined)
   for (const msg of declined) {
     const { sdk, fast } = await both(msg)
     t.equal(fast, undefined, `declined: ${JSON.stringify(msg).slice(0, 100)}`)
@@ -144,13 +147,22 @@ t.test('random arguments for every tool: the fast path answers exactly as the SD
 
 t.test('the pre-classification never disagrees with classifyInboundRequest', async (t) => {
   const meta = fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 1 }), fc.constant({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28' }), fc.constant({ 'io.modelcontextprotocol/protocolVersion': 5 }), fc.constant('m'), fc.constant(null))
-  const params = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), fc.string(), meta.chain((m) => fc.record({ name: fc.oneof(fc.string(), fc.integer()), arguments: fc.jsonValue({ maxDepth: 1 }) }).map((p) => m === undefined ? p : { ...p, _meta: m })))
+  const params = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), fc.string(),
+    { weight: 6, arbitrary: meta.chain((m) => fc.record({ name: fc.constantFrom(...registry.all.keys()), arguments: fc.object({ maxDepth: 1 }), _meta: fc.constant(m) }, { requiredKeys: ['name'] })) },
+    { weight: 3, arbitrary: meta.chain((m) => fc.record({ cursor: fc.oneof(fc.string(), fc.integer()), _meta: fc.constant(m) }, { requiredKeys: [] })) },
+    meta.chain((m) => fc.record({ name: fc.oneof(fc.constantFrom(...registry.all.keys()), fc.string(), fc.integer()), arguments: fc.jsonValue({ maxDepth: 1 }) }).map((p) => m === undefined ? p : { ...p, _meta: m })))
   const body = fc.oneof(
-    { weight: 5, arbitrary: fc.record({ jsonrpc: fc.constantFrom('2.0', '2.0', '2.0', '1.0'), id: fc.oneof(fc.integer(), fc.integer(), fc.string(), fc.constant(null), fc.double()), method: fc.constantFrom('tools/call', 'tools/call', 'tools/list', 'initialize', 'ping', 'x'), params }, { requiredKeys: ['jsonrpc', 'method'] }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({ jsonrpc: fc.constantFrom('2.0', '2.0', '2.0', '1.0'), id: fc.oneof(fc.integer(), fc.integer(), fc.string(), fc.constant(null), fc.double()), method: fc.constantFrom('tools/call', 'tools/call', 'tools/list', 'initialize', 'ping', 'x'), params }, { requiredKeys: ['jsonrpc', 'method', 'id'] })
+        .chain((r) => fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.constantFrom('extra', 'result', '__proto__')).map((k) => k === null ? r : JSON.parse(JSON.stringify(r).replace(/^\{/, `{"${k}":1,`))))
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }
   )
   const header = fc.oneof(fc.constant(undefined), fc.constantFrom('2025-11-25', '2025-06-18', ' 2025-03-26 ', '2026-07-28', '2026-07-28 ', '2030-01-01', 'garbage', ''))
   let plain = 0
+  const view = registry.view({})
+  const plainLegacyToolRequest = (b: unknown, h: string | undefined) => fastRequest(b, headerValue(h), view) !== undefined
   await fc.assert(fc.property(body, header, (b, h) => {
     if (!plainLegacyToolRequest(b, h)) return
     plain++
@@ -158,9 +170,9 @@ t.test('the pre-classification never disagrees with classifyInboundRequest', asy
     if (route.kind !== 'legacy') throw new Error(`pre-classified legacy, SDK says ${route.kind}: ${JSON.stringify({ b, h })}`)
   }), { numRuns: numRuns * 8, seed })
   t.ok(plain > 20, `${plain} plain legacy requests checked against the SDK`)
-  t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a', _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } }, undefined), false, 'an envelope claim goes to the SDK')
-  t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a' } }, '2026-07-28'), false, 'a modern header goes to the SDK')
-  t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a' } }, '2025-11-25'), true)
+  t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list', _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } }, undefined), false, 'an envelope claim goes to the SDK')
+  t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list' } }, '2026-07-28'), false, 'a modern header goes to the SDK')
+  t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list' } }, '2025-11-25'), true)
 })
 
 t.test('over HTTP: deadline, disconnect and the OAuth challenge still hold on the fast path', async (t) => {
