@@ -89,8 +89,8 @@ export class RegisteredTool {
 
   /** Compiles both checks now, so the first call does not pay for it inside its deadline. */
   warm (): void {
-    void this.checkInput
-    void this.checkOutput
+    this.inputCheck ??= compiledFor(this.def).input ??= compile(this.input)
+    this.outputCheck ??= compiledFor(this.def).output ??= compile(this.def.output)
   }
 }
 
