@@ -17,6 +17,7 @@ import { fastAnswer, isPlainObject } from '../src/mcp/fast-path.js'
 import { ToolRegistry, type ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
 import { originGuard } from './origin-guard.js'
+import type { Guards } from '../src/guard/guards.js'
 
 export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
@@ -28,6 +29,8 @@ export interface McpRouteOptions {
   requestTimeoutMs: number
   allowedHosts: readonly string[]
   allowedOrigins: readonly string[]
+  /** Send guards shared by every request (idempotency keys, duplicate guard, send policy). */
+  guards?: Guards
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
@@ -106,7 +109,8 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       credentials,
       view: registry!.view(narrow(opts.filter, req)),
       log: req.log,
-      onAuthRejected: (kind, err) => { challenge ??= { kind, err } }
+      onAuthRejected: (kind, err) => { challenge ??= { kind, err } },
+      guards: opts.guards
     }
     const authInfo = scopeAuthInfo(scope)
 

@@ -14,6 +14,9 @@ import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
 import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool, type Toolset } from '../tools/define.js'
+import { createStore, type RedisClient } from './store/store.js'
+import { Guards, type GuardOptions } from './guard/guards.js'
+import { AllowList, parseDuration, parseSendLimit } from './guard/parse.js'
 
 export interface PilotStatusMcpOptions {
   /** Pilot Status API base URL. Default `https://pilotstatuss.com`. */
@@ -75,6 +78,19 @@ export interface PilotStatusMcpOptions {
   authorizationServerRoutes?: boolean
   /** Human name in the protected-resource metadata. */
   resourceName?: string
+  /**
+   * Store shared by the send guards: a `redis://` URL or an ioredis client (the application keeps
+   * owning it). Default: in memory (this process only). Several replicas need Redis.
+   */
+  redis?: string | RedisClient
+  /** Refuse an identical send (credential, destination, content) within this window, e.g. `60s`, unless allowDuplicate. Default off. */
+  dedupeWindow?: string
+  /** Destinations sends may go to: E.164 numbers, `+55*` prefixes, group/channel ids. Default: any. */
+  sendAllow?: string[] | string
+  /** Sends per credential, e.g. `30/min,500/day`, counted over every sending tool. Default: unlimited. */
+  sendLimit?: string
+  /** How long an idempotency key's result is kept. Default `24h`. */
+  idempotencyTtl?: string
 }
 
 interface Normalised {
@@ -95,6 +111,7 @@ interface Normalised {
   defs: readonly AnyTool[]
   oauthScopes: string[] | undefined
   verifier: TokenVerifier | undefined
+  guards: Omit<GuardOptions, 'store'>
 }
 
 /** Applies defaults and validates once, at registration: bad options throw here, not at the first request. */
@@ -134,14 +151,16 @@ function normalise (o: PilotStatusMcpOptions): Normalised {
     else throw new Error('pilot-status-mcp: envKeyFallback needs apiKey or apiKeyId')
   }
   const resource = new URL(resourceUrl)
+  const upstreamTimeoutMs = positive('upstreamTimeoutMs', o.upstreamTimeoutMs, 30_000)
+  const requestTimeoutMs = positive('requestTimeoutMs', o.requestTimeoutMs, 60_000)
   return {
     apiUrl: url('apiUrl', o.apiUrl, 'https://pilotstatuss.com'),
     fallback,
     resourceUrl,
     authServerUrl: url('authServerUrl', o.authServerUrl, 'https://pilotstatuss.com'),
     mcpPath,
-    upstreamTimeoutMs: positive('upstreamTimeoutMs', o.upstreamTimeoutMs, 30_000),
-    requestTimeoutMs: positive('requestTimeoutMs', o.requestTimeoutMs, 60_000),
+    upstreamTimeoutMs,
+    requestTimeoutMs,
     bodyLimitBytes: positive('bodyLimitBytes', o.bodyLimitBytes, 1_048_576),
     allowedHosts: [...(o.allowedHosts ?? []), resource.hostname],
     allowedOrigins: [...(o.allowedOrigins ?? []), resource.origin],
@@ -151,7 +170,27 @@ function normalise (o: PilotStatusMcpOptions): Normalised {
     outputSchemas: o.outputSchemas ?? false,
     defs,
     oauthScopes: o.oauthScopes?.length ? o.oauthScopes : undefined,
-    verifier: undefined
+    verifier: undefined,
+    guards: guardOptions(o, upstreamTimeoutMs + requestTimeoutMs)
+  }
+}
+
+/** The send-guard options (src/guard/parse.ts), checked here so a bad value stops registration. */
+function guardOptions (o: PilotStatusMcpOptions, leaseMs: number): Omit<GuardOptions, 'store'> {
+  const opt = <T>(name: string, f: () => T): T => {
+    try {
+      return f()
+    } catch (err) {
+      throw new Error(`pilot-status-mcp: option ${(err as Error).message}`)
+    }
+  }
+  if (typeof o.redis === 'string' && !/^rediss?:\/\//.test(o.redis)) throw new Error('pilot-status-mcp: option redis must be a redis:// or rediss:// URL or an ioredis client')
+  return {
+    leaseMs,
+    idempotencyTtlMs: o.idempotencyTtl === undefined ? undefined : opt('idempotencyTtl', () => parseDuration('idempotencyTtl', o.idempotencyTtl!)),
+    dedupeWindowMs: o.dedupeWindow === undefined ? undefined : opt('dedupeWindow', () => parseDuration('dedupeWindow', o.dedupeWindow!)),
+    allow: o.sendAllow === undefined ? undefined : opt('sendAllow', () => AllowList.parse('sendAllow', o.sendAllow!)),
+    limits: o.sendLimit === undefined ? undefined : opt('sendLimit', () => parseSendLimit('sendLimit', o.sendLimit!))
   }
 }
 
@@ -178,8 +217,11 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
 
   app.decorate('mcpToolDefs', [] as AnyTool[])
 
+  const guards = new Guards({ ...o.guards, store: await createStore({ redis: options.redis }) })
+  app.addHook('onClose', async () => guards.close())
+
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
-  await app.register(health)
+  await app.register(health, { store: () => guards.state() })
   await app.register(auth, {
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
@@ -201,7 +243,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     bodyLimit: o.bodyLimitBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     allowedHosts: o.allowedHosts,
-    allowedOrigins: o.allowedOrigins
+    allowedOrigins: o.allowedOrigins,
+    guards
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, tools: o.defs.filter((d) => d.toolset === toolset) })
@@ -212,4 +255,5 @@ export default pilotStatusMcp
 export { pilotStatusMcp }
 export { ApiClient } from './api/client.js'
 export type { Credentials } from './api/credentials.js'
+export type { RedisClient } from './store/store.js'
 export { TOOLSETS, type Toolset } from '../tools/define.js'

@@ -8,6 +8,7 @@ import type { Credentials } from '../api/credentials.js'
 import type { MediaBlock, ToolApi, ToolContext, ToolLogger } from '../../tools/define.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from './registry.js'
 import { errorResult, toolErrorFromException } from './errors.js'
+import { GUARD_PARAMS } from '../guard/params.js'
 
 export interface CallEnv {
   api: ApiClient
@@ -36,6 +37,8 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
   }
   const numberId = tool.takesNumberId ? args[NUMBER_ID_PARAM] as string | undefined : undefined
   if (tool.takesNumberId) delete args[NUMBER_ID_PARAM]
+  // Read by the send guards (src/guard) before this runs; never part of the API request.
+  for (const p of GUARD_PARAMS) delete args[p]
   const problems = def.check?.(args) ?? []
   if (problems.length > 0) return errorResult(`Invalid arguments for ${def.name}:\n${problems.map((p) => `- ${p}`).join('\n')}\nThe tool was not run.`)
 

@@ -5,6 +5,7 @@ import { FormatRegistry, Type, type TObject, type TSchema } from '@sinclair/type
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Tool } from '@modelcontextprotocol/server'
 import type { AnyTool, Toolset } from '../../tools/define.js'
+import { guardInput } from '../guard/params.js'
 
 // TypeBox knows no formats until told; an unknown format fails every value. ISO 8601 with a zone,
 // so a bound means the same instant whatever the server's time zone.
@@ -34,9 +35,11 @@ export class RegisteredTool {
   constructor (def: AnyTool) {
     this.def = def
     this.takesNumberId = def.scope === 'number' || def.selectsNumber === true
+    // Send guards (src/guard): idempotencyKey / allowDuplicate on the writes they apply to.
+    const guards = guardInput(def)
     this.input = this.takesNumberId
-      ? Type.Object({ ...def.input.properties, [NUMBER_ID_PARAM]: NumberIdSchema }, { additionalProperties: false })
-      : Type.Object(def.input.properties, { additionalProperties: false })
+      ? Type.Object({ ...def.input.properties, ...guards, [NUMBER_ID_PARAM]: NumberIdSchema }, { additionalProperties: false })
+      : Type.Object({ ...def.input.properties, ...guards }, { additionalProperties: false })
     // additionalProperties is enforced (unknown arguments are refused by name) but not listed:
     // it costs context in every entry and tells a model nothing the refusal does not.
     const { additionalProperties: _strict, ...listed } = plainSchema(this.input)

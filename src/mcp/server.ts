@@ -8,6 +8,7 @@ import type { ApiError } from '../api/errors.js'
 import { callTool, type CallEnv, type ToolResult } from './call.js'
 import type { RegisteredTool, ToolView } from './registry.js'
 import { errorResult } from './errors.js'
+import type { Exec, Guards } from '../guard/guards.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 
 export const INSTRUCTIONS = [
@@ -23,6 +24,8 @@ export interface CallScope {
   view: ToolView
   log: CallEnv['log']
   onAuthRejected?: (kind: 'invalid_token' | 'insufficient_scope', err: ApiError) => void
+  /** Send guards over the shared store (src/guard); without them tools run unguarded. */
+  guards?: Guards
 }
 
 export const SCOPE_KEY = 'pilotStatusScope'
@@ -55,13 +58,17 @@ function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
 /** Runs one tool for one request's scope and logs the call (the SDK handler and the HTTP fast path share it). */
 export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal): Promise<ToolResult> {
   const started = performance.now()
-  const result = await callTool(tool, args, {
-    api,
+  const exec: Exec = (a, wrapApi) => callTool(tool, a, {
+    api: wrapApi ? wrapApi(api) : api,
     credentials: scope.credentials,
     signal,
     log: scope.log,
     onAuthRejected: scope.onAuthRejected
   })
+  // Send guards (idempotency keys, duplicate guard, send policy) wrap the call when configured.
+  const result = scope.guards
+    ? await scope.guards.run({ tool, args, credentials: scope.credentials, signal, log: scope.log }, exec)
+    : await exec(args)
   // Name, outcome and time only: arguments and results can hold personal data.
   scope.log.debug({ tool: tool.def.name, isError: result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
   return result
