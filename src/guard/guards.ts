@@ -13,7 +13,7 @@ import { canonicalJson, digest } from './canonical.js'
 import { DuplicateGuard } from './dedupe.js'
 import { Idempotency, type IdempotencyRecord } from './idempotency.js'
 import { ALLOW_DUPLICATE_PARAM, IDEMPOTENCY_KEY_PARAM, SEND_DESTINATION, isSending, takesIdempotencyKey, validIdempotencyKey } from './params.js'
-import type { AllowList, SendLimit } from './parse.js'
+import { normaliseDestination, type AllowList, type SendLimit } from './parse.js'
 import { SendPolicy } from './send-policy.js'
 
 export interface GuardOptions {
@@ -102,7 +102,7 @@ export class Guards {
     let idemKey: string | undefined
     let argsHash = ''
     let dupKey: string | undefined
-    const to = destinations.join(', ')
+    const to = destinations.map(normaliseDestination).join(', ')
     try {
       if (key !== undefined) {
         idemKey = this.idem.storeKey(fp, def.name, key)
@@ -122,7 +122,9 @@ export class Guards {
         undo.push(r.release)
       }
       if (deduped) {
-        dupKey = this.dedupe!.storeKey(fp, def.name, parsed)
+        const same = { ...parsed }
+        for (const k of SEND_DESTINATION[def.name] ?? []) if (typeof same[k] === 'string') same[k] = normaliseDestination(same[k])
+        dupKey = this.dedupe!.storeKey(fp, def.name, same)
         const d = await this.dedupe!.claim(dupKey, to, allowDuplicate)
         if (!d.ok) {
           await undoAll()
