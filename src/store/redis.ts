@@ -51,6 +51,8 @@ export class RedisStore implements SharedStore {
     // Without a listener ioredis prints every failed reconnect to the console.
     client.on('error', (err: Error) => { this.lastError = describe(err) })
     client.on('ready', () => { this.lastError = undefined })
+    // A clean close (Redis stopped) emits no error; it still means down until ready again.
+    client.on('close', () => { this.lastError ??= 'the connection to Redis closed' })
   }
 
   /** Connects to a URL (owned: closed with the store) or adopts the application's client. */
