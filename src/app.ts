@@ -16,7 +16,7 @@ import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool, type Toolset } from '../tools/define.js'
 import { createStore, type RedisClient } from './store/store.js'
 import { Guards, type GuardOptions } from './guard/guards.js'
-import { AllowList, parseDuration, parseSendLimit } from './guard/parse.js'
+import { guardOptions } from './guard/settings.js'
 
 export interface PilotStatusMcpOptions {
   /** Pilot Status API base URL. Default `https://pilotstatuss.com`. */
@@ -86,7 +86,7 @@ export interface PilotStatusMcpOptions {
   /** Refuse an identical send (credential, destination, content) within this window, e.g. `60s`, unless allowDuplicate. Default off. */
   dedupeWindow?: string
   /** Destinations sends may go to: E.164 numbers, `+55*` prefixes, group/channel ids. Default: any. */
-  sendAllow?: string[] | string
+  sendAllow?: readonly string[] | string
   /** Sends per credential, e.g. `30/min,500/day`, counted over every sending tool. Default: unlimited. */
   sendLimit?: string
   /** How long an idempotency key's result is kept. Default `24h`. */
@@ -171,26 +171,17 @@ function normalise (o: PilotStatusMcpOptions): Normalised {
     defs,
     oauthScopes: o.oauthScopes?.length ? o.oauthScopes : undefined,
     verifier: undefined,
-    guards: guardOptions(o, upstreamTimeoutMs + requestTimeoutMs)
+    guards: checkedGuardOptions(o, upstreamTimeoutMs + requestTimeoutMs)
   }
 }
 
-/** The send-guard options (src/guard/parse.ts), checked here so a bad value stops registration. */
-function guardOptions (o: PilotStatusMcpOptions, leaseMs: number): Omit<GuardOptions, 'store'> {
-  const opt = <T>(name: string, f: () => T): T => {
-    try {
-      return f()
-    } catch (err) {
-      throw new Error(`pilot-status-mcp: option ${(err as Error).message}`)
-    }
-  }
+/** The send-guard options (src/guard/settings.ts), checked here so a bad value stops registration. */
+function checkedGuardOptions (o: PilotStatusMcpOptions, leaseMs: number): Omit<GuardOptions, 'store'> {
   if (typeof o.redis === 'string' && !/^rediss?:\/\//.test(o.redis)) throw new Error('pilot-status-mcp: option redis must be a redis:// or rediss:// URL or an ioredis client')
-  return {
-    leaseMs,
-    idempotencyTtlMs: o.idempotencyTtl === undefined ? undefined : opt('idempotencyTtl', () => parseDuration('idempotencyTtl', o.idempotencyTtl!)),
-    dedupeWindowMs: o.dedupeWindow === undefined ? undefined : opt('dedupeWindow', () => parseDuration('dedupeWindow', o.dedupeWindow!)),
-    allow: o.sendAllow === undefined ? undefined : opt('sendAllow', () => AllowList.parse('sendAllow', o.sendAllow!)),
-    limits: o.sendLimit === undefined ? undefined : opt('sendLimit', () => parseSendLimit('sendLimit', o.sendLimit!))
+  try {
+    return guardOptions(o, (field) => field, leaseMs)
+  } catch (err) {
+    throw new Error(`pilot-status-mcp: option ${(err as Error).message}`)
   }
 }
 

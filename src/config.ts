@@ -1,6 +1,7 @@
 // Configuration: the only reader of process.env. Parses and validates every setting once at
 // start-up; a bad value stops the process with a message naming the variable.
 import { TOOLSETS, type Toolset } from '../tools/define.js'
+import { ENV_NAMES, guardOptions, type GuardSettings } from './guard/settings.js'
 
 export type Transport = 'stdio' | 'http'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -49,6 +50,8 @@ export interface Config {
     /** Serve /authorize, /token, /register and the AS metadata on this origin. */
     authServerRoutes: boolean
   }
+  /** Send guards (src/guard): the shared store's URL and the settings as written (checked here). */
+  guards: GuardSettings & { redisUrl: string | undefined }
 }
 
 /** Every variable, its default and meaning: printed by --help and kept in step with the README. */
@@ -81,7 +84,12 @@ export const ENV_DOC: Array<[name: string, dflt: string, what: string]> = [
   ['MCP_INTROSPECTION_URL', 'from AS metadata', 'introspection mode: RFC 7662 endpoint.'],
   ['MCP_INTROSPECTION_CLIENT_ID', '-', 'introspection mode: client id for HTTP Basic auth at the endpoint.'],
   ['MCP_INTROSPECTION_CLIENT_SECRET', '-', 'introspection mode: client secret (secret).'],
-  ['MCP_AUTH_SERVER_ROUTES', 'false', 'true: serve /.well-known/oauth-authorization-server, /authorize, /token and /register on this origin, forwarded to the authorization server.']
+  ['MCP_AUTH_SERVER_ROUTES', 'false', 'true: serve /.well-known/oauth-authorization-server, /authorize, /token and /register on this origin, forwarded to the authorization server.'],
+  ['REDIS_URL', '-', 'redis:// URL of the store shared by replicas for idempotency keys, the duplicate guard and send limits (default: in memory, one process). Sends that need it fail closed while it is unreachable.'],
+  ['PILOT_STATUS_DEDUPE_WINDOW', '-', 'Off unless set: refuse an identical send (credential, destination, content) without idempotencyKey within this window, e.g. 60s, unless allowDuplicate: true.'],
+  ['PILOT_STATUS_SEND_ALLOW', '-', 'Comma list of the only destinations sends may go to (default any): E.164 numbers, prefixes such as +55*, group/channel ids.'],
+  ['PILOT_STATUS_SEND_LIMIT', '-', 'Sends per credential over every sending tool, e.g. 30/min,500/day (default unlimited); refusals say when the next is allowed.'],
+  ['PILOT_STATUS_IDEMPOTENCY_TTL', '24h', 'How long an idempotencyKey\'s result is kept for replay.']
 ]
 
 export class ConfigError extends Error {
@@ -211,7 +219,20 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Con
       introspectionClientId: str('MCP_INTROSPECTION_CLIENT_ID'),
       introspectionClientSecret: str('MCP_INTROSPECTION_CLIENT_SECRET'),
       authServerRoutes: bool('MCP_AUTH_SERVER_ROUTES', false)
+    },
+    guards: {
+      redisUrl: str('REDIS_URL'),
+      dedupeWindow: str(ENV_NAMES.dedupeWindow),
+      sendAllow: str(ENV_NAMES.sendAllow),
+      sendLimit: str(ENV_NAMES.sendLimit),
+      idempotencyTtl: str(ENV_NAMES.idempotencyTtl) ?? '24h'
     }
+  }
+  if (config.guards.redisUrl !== undefined && !/^rediss?:\/\/./.test(config.guards.redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL (value not shown: it may hold a password)')
+  try {
+    guardOptions(config.guards, (f) => ENV_NAMES[f], 0)
+  } catch (err) {
+    problems.push((err as Error).message)
   }
   if (problems.length) throw new ConfigError(problems)
   return config

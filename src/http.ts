@@ -49,7 +49,12 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     introspectionUrl: config.oauth.introspectionUrl,
     introspectionClientId: config.oauth.introspectionClientId,
     introspectionClientSecret: config.oauth.introspectionClientSecret,
-    authorizationServerRoutes: config.oauth.authServerRoutes
+    authorizationServerRoutes: config.oauth.authServerRoutes,
+    redis: config.guards.redisUrl,
+    dedupeWindow: config.guards.dedupeWindow,
+    sendAllow: config.guards.sendAllow,
+    sendLimit: config.guards.sendLimit,
+    idempotencyTtl: config.guards.idempotencyTtl
   })
   return app
 }

@@ -13,19 +13,23 @@ import type { Credentials } from './api/credentials.js'
 import { ToolRegistry } from './mcp/registry.js'
 import { createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
+import { Guards } from './guard/guards.js'
+import { ENV_NAMES, guardOptions } from './guard/settings.js'
+import { createStore } from './store/store.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
 export interface StdioHandle {
   close(): Promise<void>
 }
 
-export function runStdio (config: Config, credentials: Credentials, logger: Logger): StdioHandle {
+export function runStdio (config: Config, credentials: Credentials, logger: Logger, guards?: Guards): StdioHandle {
   const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs })
   const registry = new ToolRegistry(ALL_TOOLS)
   const scope: CallScope = {
     credentials,
     view: registry.view({ toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas }),
-    log: logger
+    log: logger,
+    guards
   }
   const validator = new AjvJsonSchemaValidator()
   const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator }), {
@@ -35,6 +39,7 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     async close () {
       await handle.close()
       await api.close()
+      await guards?.close()
     }
   }
 }
@@ -72,7 +77,13 @@ export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHand
     for (const c of closers) await c()
     throw new ConfigError(['stdio mode needs PILOT_STATUS_API_KEY (a ps_... key from the Pilot Status dashboard), or --sandbox to try it offline'])
   }
-  const handle = runStdio(config, credentials, logger)
+  // Send guards: idempotency keys (and, when configured, duplicate guard and send policy) over
+  // this process's memory, or REDIS_URL to share them with other processes.
+  const guards = new Guards({
+    ...guardOptions(config.guards, (f) => ENV_NAMES[f], 2 * config.upstreamTimeoutMs),
+    store: await createStore({ redis: config.guards.redisUrl })
+  })
+  const handle = runStdio(config, credentials, logger, guards)
   closers.unshift(() => handle.close())
   let closing: Promise<void> | undefined
   const closeAll = () => (closing ??= (async () => {

@@ -55,3 +55,21 @@ t.test('fingerprint: short, stable, per credential, never the secret', async (t)
   t.not(fingerprint({ kind: 'apiKeyId', keyId: 'ps_secret_a', source: 'header' }), a)
   t.notMatch(a, /secret/)
 })
+
+t.test('environment: the guard variables are read and checked by loadConfig', async (t) => {
+  const { loadConfig, ConfigError } = await import('../../src/config.js')
+  const c = loadConfig({ REDIS_URL: 'redis://:pw@127.0.0.1:6390/0', PILOT_STATUS_DEDUPE_WINDOW: '60s', PILOT_STATUS_SEND_ALLOW: '+55*', PILOT_STATUS_SEND_LIMIT: '30/min,500/day' })
+  t.same(c.guards, { redisUrl: 'redis://:pw@127.0.0.1:6390/0', dedupeWindow: '60s', sendAllow: '+55*', sendLimit: '30/min,500/day', idempotencyTtl: '24h' })
+  t.same(loadConfig({}).guards, { redisUrl: undefined, dedupeWindow: undefined, sendAllow: undefined, sendLimit: undefined, idempotencyTtl: '24h' }, 'all off by default')
+  const err = (() => {
+    try {
+      loadConfig({ REDIS_URL: 'http://user:hunter2@x', PILOT_STATUS_SEND_LIMIT: 'many' })
+    } catch (e) {
+      return e
+    }
+  })()
+  t.type(err, ConfigError)
+  t.match((err as Error).message, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL \(value not shown/)
+  t.match((err as Error).message, /PILOT_STATUS_SEND_LIMIT must be a comma list/)
+  t.notMatch((err as Error).message, /hunter2/, 'the URL\'s password is never echoed')
+})
