@@ -13,6 +13,8 @@ t.test('off by default: identical sends both go out', async (t) => {
   t.equal((await call(p, key, 'messages_send', args)).isError, false)
   t.equal((await call(p, key, 'messages_send', args)).isError, false)
   t.equal(up.requests.filter(isSend).length, 2)
+  const health = await (await fetch(`${p.url}/health`)).json() as { store: unknown }
+  t.same(health.store, { kind: 'memory', status: 'ok' }, '/health names the in-memory store')
 })
 
 t.test('on: an identical send inside the window is refused unless allowDuplicate', async (t) => {

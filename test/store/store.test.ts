@@ -99,3 +99,17 @@ t.test('createStore: an adopted Redis client is used and never closed by the sto
   await adopted.close()
   t.equal(await client.ping(), 'PONG', 'the application\'s client still works after the store closed')
 })
+
+t.test('redis store: the limit script survives a SCRIPT FLUSH (a Redis restart or failover)', async (t) => {
+  const url = await testRedisUrl(t)
+  if (!url) return
+  const store = await RedisStore.connect(url)
+  t.teardown(() => store.close())
+  const { Redis } = await import('ioredis')
+  const admin = new Redis(url)
+  t.teardown(() => admin.disconnect())
+  const rules = [{ key: `${randomUUID()}:w`, windowMs: 60_000, limit: 1 }]
+  t.same(await store.reserve(rules, 'a', 1_000_000), { ok: true })
+  await admin.script('FLUSH')
+  t.same(await store.reserve(rules, 'b', 1_000_001), { ok: false, rule: 0, retryAt: 1_060_000 }, 'reloaded and still counting')
+})
