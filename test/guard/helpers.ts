@@ -37,19 +37,11 @@ export function newKey (): string {
   return `ps_guard_${randomBytes(8).toString('hex')}`
 }
 
-export async function call (p: RunningProduct, apiKey: string, name: string, args: Record<string, unknown>, init: { signal?: AbortSignal } = {}): Promise<Answer> {
-  const res = init.signal
-    ? await rawPostSignal(p.mcp, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, { 'x-api-key': apiKey }, init.signal)
-    : await rawPost(p.mcp, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, { 'x-api-key': apiKey })
+export async function call (p: RunningProduct, apiKey: string, name: string, args: Record<string, unknown>): Promise<Answer> {
+  const res = await rawPost(p.mcp, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, { 'x-api-key': apiKey })
   if (res.status !== 200 || !res.json?.result) throw new Error(`not a tool result: ${res.status} ${res.text.slice(0, 300)}`)
   const r = res.json.result
   return { isError: r.isError === true, text: r.content.map((c: { text?: string }) => c.text ?? '').join('\n'), structured: r.structuredContent }
-}
-
-async function rawPostSignal (url: string, body: unknown, headers: Record<string, string>, signal: AbortSignal) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body), signal })
-  const text = await res.text()
-  return { status: res.status, text, json: JSON.parse(text) }
 }
 
 /** structuredContent without the replay marker: what a replay must equal. */
