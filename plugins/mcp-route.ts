@@ -23,6 +23,7 @@ import { parseBoolean } from '../src/config.js'
 import { headerValue } from '../src/header.js'
 import { originGuard } from './origin-guard.js'
 import type { Confirmer } from '../src/confirm/gate.js'
+import type { Guards } from '../src/guard/guards.js'
 
 export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
@@ -40,6 +41,8 @@ export interface McpRouteOptions {
   fastPath?: boolean
   /** Asks a person before tools that cannot be undone (src/confirm); absent: never asks. */
   confirm?: Confirmer
+  /** Send guards shared by every request (idempotency keys, duplicate guard, send policy). */
+  guards?: Guards
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
@@ -124,7 +127,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     if (typeof filter === 'string') return rpcError(reply, 400, INVALID_REQUEST, filter, id)
     const versionHeader = headerValue(req.headers['mcp-protocol-version'])
 
-    const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm }
+    const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm, guards: opts.guards }
 
     // Abort the upstream work when the client goes away or the request overruns its deadline.
     const ac = new AbortController()

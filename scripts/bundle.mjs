@@ -14,7 +14,8 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['undici'],
+  // ioredis too: loaded only when REDIS_URL is set.
+  external: ['undici', 'ioredis'],
   minify: true,
   keepNames: false,
   legalComments: 'none',

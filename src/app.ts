@@ -18,6 +18,9 @@ import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool } from '../tools/define.js'
 import { envCredentials, resolvePluginSettings, type PluginSettings } from './config.js'
 import { Confirmer } from './confirm/gate.js'
+import { createStore, type RedisClient } from './store/store.js'
+import { Guards } from './guard/guards.js'
+import { guardOptions } from './guard/settings.js'
 
 const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
 
@@ -27,7 +30,9 @@ const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
  * variable), checked by the same rules and with the same messages as the environment. Defaults
  * are the standalone server's, except `envKeyFallback` (off when embedded).
  */
-export interface PilotStatusMcpOptions extends PluginSettings {
+export interface PilotStatusMcpOptions extends Omit<PluginSettings, 'redis'> {
+  /** The send guards' shared store: a `redis://` URL, or an ioredis client the application keeps owning. Default: in memory. */
+  redis?: string | RedisClient
   /** Tool definitions to serve (default: the full catalogue). */
   toolDefinitions?: readonly AnyTool[]
   /** Use this API client instead of creating one (shared pools, tests). */
@@ -37,7 +42,9 @@ export interface PilotStatusMcpOptions extends PluginSettings {
 /** Applies defaults and validates once, at registration: bad options throw here, not at the first request. */
 function normalise (o: PilotStatusMcpOptions) {
   const defs = o.toolDefinitions ?? ALL_TOOLS
-  const s = resolvePluginSettings(o as Record<string, unknown>, new Set(defs.map((d) => d.name)))
+  // An ioredis client is the one option value the schema cannot describe; a URL is checked by it.
+  const redisClient = typeof o.redis === 'object' && o.redis !== null ? o.redis : undefined
+  const s = resolvePluginSettings({ ...o, redis: redisClient ? undefined : o.redis } as Record<string, unknown>, new Set(defs.map((d) => d.name)))
   const resource = new URL(s.resourceUrl)
   return {
     ...s,
@@ -46,6 +53,9 @@ function normalise (o: PilotStatusMcpOptions) {
     allowedHosts: [...s.allowedHosts, resource.hostname],
     allowedOrigins: [...s.allowedOrigins, resource.origin],
     oauthScopes: s.oauthScopes?.length ? s.oauthScopes : undefined,
+    redisClient,
+    // A first call's claim on an idempotency key lapses after this (the call cannot still be running).
+    guardOptions: guardOptions(s, (field) => field, s.upstreamTimeoutMs + s.requestTimeoutMs),
     confirmer: s.confirm === 'off' ? undefined : new Confirmer({ mode: s.confirm, tools: s.confirmTools, secret: s.confirmSecret })
   }
 }
@@ -84,8 +94,11 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   // Built once, here; the tool-group plugins below fill it, the MCP route serves it.
   const registry = new ToolRegistry()
 
+  const guards = new Guards({ ...o.guardOptions, store: await createStore({ redis: o.redisClient ?? o.redis }) })
+  app.addHook('onClose', async () => guards.close())
+
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
-  await app.register(health)
+  await app.register(health, { store: () => guards.state() })
   await app.register(auth, {
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
@@ -108,7 +121,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     allowedHosts: o.allowedHosts,
     allowedOrigins: o.allowedOrigins,
     fastPath: o.fastPath,
-    confirm: o.confirmer
+    confirm: o.confirmer,
+    guards
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, registry, tools: o.defs.filter((d) => d.toolset === toolset) })
@@ -140,4 +154,5 @@ export default pilotStatusMcp
 export { pilotStatusMcp, pilotStatusMcpWellKnown }
 export { ApiClient } from './api/client.js'
 export type { Credentials } from './api/credentials.js'
+export type { RedisClient } from './store/store.js'
 export { TOOLSETS, type Toolset } from '../tools/define.js'

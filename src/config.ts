@@ -4,6 +4,7 @@
 import { Kind, Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { Credentials } from './api/credentials.js'
 import { TOOLSETS } from '../tools/define.js'
+import { AllowList, parseDuration, parseSendLimit } from './guard/parse.js'
 
 /** What a setting's schema may carry besides JSON Schema: where it is read from and how it is shown. */
 interface SettingMeta {
@@ -27,6 +28,8 @@ interface SettingMeta {
   patternMessage?: string
   /** The embedded plugin's default, where it differs from the standalone server's (and why, in the description). */
   pluginDefault?: unknown
+  /** A rule beyond the type (a duration, a send limit): throws an Error whose message starts with `name`. */
+  refine?: (value: never, name: string) => unknown
 }
 
 const s = <T extends TSchema>(schema: T, meta: SettingMeta & { description: string, default?: unknown }): T =>
@@ -241,6 +244,42 @@ export const SETTINGS = {
     patternMessage: 'be at least 32 characters',
     description: 'Key (at least 32 characters, secret) that signs confirmation states; give every replica the same one.'
   })),
+  redis: Type.Optional(s(Type.String({ pattern: '^rediss?://.' }), {
+    env: 'REDIS_URL',
+    group: 'Send guards',
+    secret: true,
+    shown: 'in memory (one process)',
+    patternMessage: 'be a redis:// or rediss:// URL',
+    description: 'Store shared by replicas for idempotency keys, the duplicate guard and send limits (the plugin option also takes an ioredis client). Sends that need it fail closed while it is unreachable; reads go on.'
+  })),
+  idempotencyTtl: s(Type.String(), {
+    env: 'PILOT_STATUS_IDEMPOTENCY_TTL',
+    group: 'Send guards',
+    default: '24h',
+    refine: (v: string, name: string) => parseDuration(name, v),
+    description: 'How long an `idempotencyKey`\'s result is kept for replay, e.g. `24h`.'
+  }),
+  dedupeWindow: Type.Optional(s(Type.String(), {
+    env: 'PILOT_STATUS_DEDUPE_WINDOW',
+    group: 'Send guards',
+    shown: 'off',
+    refine: (v: string, name: string) => parseDuration(name, v),
+    description: 'Refuse an identical send (credential, destination, content) without `idempotencyKey` within this window, e.g. `60s`, unless `allowDuplicate: true`.'
+  })),
+  sendAllow: Type.Optional(s(list(), {
+    env: 'PILOT_STATUS_SEND_ALLOW',
+    group: 'Send guards',
+    shown: 'any',
+    refine: (v: string[], name: string) => AllowList.parse(name, v),
+    description: 'Comma list of the only destinations sends may go to: E.164 numbers, prefixes such as `+55*`, group/channel ids.'
+  })),
+  sendLimit: Type.Optional(s(Type.String(), {
+    env: 'PILOT_STATUS_SEND_LIMIT',
+    group: 'Send guards',
+    shown: 'unlimited',
+    refine: (v: string, name: string) => parseSendLimit(name, v),
+    description: 'Sends per credential over every sending tool, e.g. `30/min,500/day`; a refusal says when the next send is allowed.'
+  })),
   resourceName: s(Type.String(), {
     default: 'Pilot Status MCP server',
     description: 'Human name in the protected-resource metadata.'
@@ -315,6 +354,17 @@ interface CheckContext { knownTools?: ReadonlySet<string> }
  * refuse the same values with the same sentence. Returns the value normalised, or a problem.
  */
 function check (schema: Schema, name: string, value: unknown, ctx: CheckContext): { value: unknown } | { problem: string } {
+  const r = checkType(schema, name, value, ctx)
+  if ('problem' in r || !schema.refine) return r
+  try {
+    schema.refine(r.value as never, name)
+    return r
+  } catch (err) {
+    return { problem: (err as Error).message }
+  }
+}
+
+function checkType (schema: Schema, name: string, value: unknown, ctx: CheckContext): { value: unknown } | { problem: string } {
   const got = schema.secret ? '(value not shown)' : `(got ${JSON.stringify(value)})`
   switch (schema[Kind]) {
     case 'Integer': {
@@ -448,6 +498,15 @@ export function envCredentials (s: { apiKey?: string, apiKeyId?: string }): Cred
 
 const plain = (md: string) => md.replace(/`/g, '')
 
+/** The shown default when the variable would accept it as its value (`all`, `24h`), else ''. */
+function literalDefault (schema: Schema): string {
+  const d = shownDefault(schema)
+  if (d === undefined || /\s/.test(d) || (schema.default === undefined && !schema.allMeansAny)) return ''
+  const value = fromText(schema, d)
+  if (value === undefined) return schema.allMeansAny ? d : ''
+  return 'problem' in check(schema, schema.env ?? '', value, {}) ? '' : d
+}
+
 function shownDefault (schema: Schema): string | undefined {
   if (schema.shown !== undefined) return schema.shown
   const d = schema.default
@@ -493,10 +552,9 @@ export function envExample (): string {
   for (const [, schema] of entries) {
     if (schema.env === undefined) continue
     if (schema.group !== group) { group = schema.group; out.push('', `# ---- ${group} ----`) }
-    // A default that is not a literal value ("from AS metadata") is left empty: uncommenting
-    // the line must not change anything.
-    const d = shownDefault(schema) ?? ''
-    out.push(`# ${plain(schema.description)}`, `# ${schema.env}=${/\s/.test(d) ? '' : d}`)
+    // Only a default the setting accepts as its value is written out; one that describes
+    // ("from AS metadata", "unlimited") is left empty: uncommenting must not change anything.
+    out.push(`# ${plain(schema.description)}`, `# ${schema.env}=${literalDefault(schema)}`)
   }
   return out.join('\n') + '\n'
 }

@@ -14,6 +14,9 @@ import type { Credentials } from './api/credentials.js'
 import { buildRegistry, createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
 import { Confirmer } from './confirm/gate.js'
+import { Guards } from './guard/guards.js'
+import { ENV_NAMES, guardOptions } from './guard/settings.js'
+import { createStore } from './store/store.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
@@ -34,13 +37,21 @@ export interface StdioHandle {
 /** How long the last answers may take to leave the process once everything is closed. */
 const FLUSH_MS = 5000
 
-export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: { stdin?: Readable, stdout?: Writable } = {}): StdioHandle {
+export interface StdioParts {
+  stdin?: Readable
+  stdout?: Writable
+  /** Send guards (idempotency keys, duplicate guard, send policy); closed with the session. */
+  guards?: Guards
+}
+
+export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: StdioParts = {}): StdioHandle {
   const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: config.upstreamMaxConcurrency, maxPerCredential: config.upstreamMaxPerCredential })
   const { view } = buildRegistry({ defs: ALL_TOOLS, toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas })
   const scope: CallScope = {
     credentials,
     view,
     log: logger,
+    guards: io.guards,
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
     confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret })
   }
@@ -56,6 +67,7 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
   const close = () => (closing ??= (async () => {
     await handle.close()
     await api.close()
+    await io.guards?.close()
   })())
   return {
     ended,
@@ -102,7 +114,13 @@ export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHand
     for (const c of closers) await c()
     throw new ConfigError(['stdio mode needs PILOT_STATUS_API_KEY (a ps_... key from the Pilot Status dashboard), or --sandbox to try it offline'])
   }
-  const handle = runStdio(config, credentials, logger)
+  // Send guards: idempotency keys (and, when configured, duplicate guard and send policy) over
+  // this process's memory, or REDIS_URL to share them with other processes.
+  const guards = new Guards({
+    ...guardOptions(config, (f) => ENV_NAMES[f], 2 * config.upstreamTimeoutMs),
+    store: await createStore({ redis: config.redis })
+  })
+  const handle = runStdio(config, credentials, logger, { guards })
   logger.debug({ entry: import.meta.url }, 'stdio serving')
   // The grace period bounds the wait for requests in flight (inside finish); the timer here is
   // only a backstop for a close step that hangs.

@@ -1,5 +1,6 @@
 // What the server authenticates to the Pilot Status /v1 API with, for one call or one connection.
 // The secret values never leave this module except as outgoing request headers.
+import { createHash } from 'node:crypto'
 
 export type Credentials =
   /** An OAuth access token from the client (claude.ai connector); forwarded as `Authorization: Bearer`. */
@@ -21,4 +22,13 @@ export function credentialHeaders (c: Credentials): Record<string, string> {
 /** A description safe to log: the kind and where it came from, never the value. */
 export function describeCredentials (c: Credentials): string {
   return `${c.kind}(${c.source})`
+}
+
+/**
+ * A short stable id of a credential (16 hex of sha256 over kind + secret), for keying
+ * idempotency records, send limits, audit and confirmations per credential. Never the secret.
+ */
+export function fingerprint (c: Credentials): string {
+  const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? c.key : c.keyId
+  return createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16)
 }

@@ -9,6 +9,7 @@ import type { ApiAnswer, MediaBlock, ToolApi, ToolContext, ToolLogger, Validated
 import { DATE_TIME_PROBLEM, isDateTime } from '../../tools/common.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from './registry.js'
 import { errorResult, toolErrorFromException } from './errors.js'
+import { GUARD_PARAMS } from '../guard/params.js'
 
 export interface CallEnv {
   api: ApiClient
@@ -263,8 +264,10 @@ function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): C
   const problems = refused.map((r) => r.line)
   if (!tool.acceptsInput(usable)) return { ok: false, problems }
   const numberId = tool.takesNumberId ? usable[NUMBER_ID_PARAM] as string | undefined : undefined
-  // The tool's own functions never see the registry's whatsappNumberId (it travels as a header).
+  // The tool's own functions never see the registry's whatsappNumberId (it travels as a header),
+  // nor the send guards' arguments (src/guard reads them before the tool runs; never sent).
   if (tool.takesNumberId) delete usable[NUMBER_ID_PARAM]
+  for (const p of GUARD_PARAMS) delete usable[p]
   problems.push(...(tool.def.check?.(usable) ?? []))
   return problems.length > 0 ? { ok: false, problems } : { ok: true, args: usable, numberId }
 }

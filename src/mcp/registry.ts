@@ -6,6 +6,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Tool } from '@modelcontextprotocol/server'
 import type { AnyTool, Toolset, Validated } from '../../tools/define.js'
 import { DATE_TIME_PATTERN, isDateTime } from '../../tools/common.js'
+import { guardInput } from '../guard/params.js'
 
 export const NUMBER_ID_PARAM = 'whatsappNumberId'
 const NumberIdSchema = Type.Optional(Type.String({
@@ -44,9 +45,11 @@ export class RegisteredTool {
   constructor (def: AnyTool) {
     this.def = def
     this.takesNumberId = def.scope === 'number' || def.selectsNumber === true
+    // Send guards (src/guard): idempotencyKey / allowDuplicate on the writes they apply to.
+    const guards = guardInput(def)
     this.input = this.takesNumberId
-      ? Type.Object({ ...def.input.properties, [NUMBER_ID_PARAM]: NumberIdSchema }, { additionalProperties: false })
-      : Type.Object(def.input.properties, { additionalProperties: false })
+      ? Type.Object({ ...def.input.properties, ...guards, [NUMBER_ID_PARAM]: NumberIdSchema }, { additionalProperties: false })
+      : Type.Object({ ...def.input.properties, ...guards }, { additionalProperties: false })
     // additionalProperties is enforced (unknown arguments are refused by name) but not listed:
     // it costs context in every entry and tells a model nothing the refusal does not.
     const { additionalProperties: _strict, ...listed } = plainSchema(this.input)

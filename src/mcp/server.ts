@@ -9,6 +9,7 @@ import { runCall, type CallEnv, type CallOutcome } from './call.js'
 import { ToolRegistry, type RegisteredTool, type ToolView, type ViewFilter } from './registry.js'
 import type { AnyTool } from '../../tools/define.js'
 import { errorResult } from './errors.js'
+import type { Exec, Guards } from '../guard/guards.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 import type { Confirmer } from '../confirm/gate.js'
 
@@ -28,6 +29,8 @@ export interface CallScope {
   narrowed?: boolean
   /** Asks a person before tools that cannot be undone (src/confirm). */
   confirm?: Confirmer
+  /** Send guards over the shared store (src/guard); without them tools run unguarded. */
+  guards?: Guards
 }
 
 /** Where a tools/call served by the SDK leaves its outcome: one holder per JSON-RPC request. */
@@ -104,7 +107,17 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
     if (refusal) return { kind: 'result', result: refusal }
   }
   const started = performance.now()
-  const outcome = await runCall(tool, args, { api, credentials: scope.credentials, signal, log: scope.log })
+  let last: CallOutcome | undefined
+  const exec: Exec = async (a, wrapApi) => {
+    last = await runCall(tool, a, { api: wrapApi ? wrapApi(api) : api, credentials: scope.credentials, signal, log: scope.log })
+    return last.result
+  }
+  // Send guards (idempotency keys, duplicate guard, send policy) wrap the call when configured; a
+  // replayed result carries no auth outcome of its own.
+  const result = scope.guards
+    ? await scope.guards.run({ tool, args, credentials: scope.credentials, signal, log: scope.log }, exec)
+    : await exec(args)
+  const outcome: CallOutcome = last !== undefined && last.result === result ? last : { kind: 'result', result }
   // Name, outcome and time only: arguments and results can hold personal data.
   scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
   return outcome
