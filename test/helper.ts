@@ -2,15 +2,15 @@
 // call pipeline and API client (the MCP transports are tested separately in test/mcp/).
 import type { Test } from 'tap'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../src/sandbox/server.js'
-import { SANDBOX_KEYS } from '../src/sandbox/core.js'
+import { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../sandbox/server.js'
+import { SANDBOX_KEYS } from '../sandbox/core.js'
 import { ApiClient } from '../src/api/client.js'
 import type { Credentials } from '../src/api/credentials.js'
 import { ToolRegistry } from '../src/mcp/registry.js'
 import { callTool, type ToolResult } from '../src/mcp/call.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
-export { SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from '../src/sandbox/core.js'
+export { SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from '../sandbox/core.js'
 
 export const registry = new ToolRegistry(ALL_TOOLS)
 

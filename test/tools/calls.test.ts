@@ -6,8 +6,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from '../helper.js'
 import { hints } from '../../tools/define.js'
-import { SANDBOX_CALL_CONTACTS, callState } from '../../src/sandbox/calls.js'
-import type { RunningSandbox } from '../../src/sandbox/server.js'
+import { SANDBOX_CALL_CONTACTS, callState } from '../../sandbox/calls.js'
+import type { RunningSandbox } from '../../sandbox/server.js'
 import type { ToolResult } from '../../src/mcp/call.js'
 
 const NOW = Date.parse('2026-06-20T12:00:00.000Z')

@@ -4,7 +4,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from '../helper.js'
 import { UNTRUSTED_NOTICE } from '../../src/mcp/call.js'
-import { SANDBOX_CHANNEL } from '../../src/sandbox/core.js'
+import { SANDBOX_CHANNEL } from '../../sandbox/core.js'
 import { hints } from '../../tools/define.js'
 
 const NOW = Date.parse('2026-06-20T12:00:00.000Z')

@@ -6,8 +6,8 @@ import { FormatRegistry } from '@sinclair/typebox'
 import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
 import { hints } from '../../tools/define.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
-import type { RunningSandbox } from '../../src/sandbox/server.js'
-import type { SandboxMessage } from '../../src/sandbox/core.js'
+import type { RunningSandbox } from '../../sandbox/server.js'
+import type { SandboxMessage } from '../../sandbox/core.js'
 
 // src registers `format: 'date-time'` itself (startDate/endDate); nothing here may.
 const SRC_HAS_DATE_TIME = FormatRegistry.Has('date-time')

@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from '../helper.js'
-import { SANDBOX_GROUPS } from '../../src/sandbox/core.js'
+import { SANDBOX_GROUPS } from '../../sandbox/core.js'
 
 const NOW = Date.parse('2026-06-20T10:00:00.000Z')
 const clock = { now: () => NOW }

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from '../helper.js'
 import { hints } from '../../tools/define.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
-import type { RunningSandbox } from '../../src/sandbox/server.js'
+import type { RunningSandbox } from '../../sandbox/server.js'
 
 const NOW = Date.parse('2026-06-20T12:00:00.000Z')
 const STEP = 1000

@@ -4,7 +4,7 @@ import t from 'tap'
 import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
 import { UNTRUSTED_NOTICE } from '../../src/mcp/call.js'
 import { hints } from '../../tools/define.js'
-import type { RunningSandbox } from '../../src/sandbox/server.js'
+import type { RunningSandbox } from '../../sandbox/server.js'
 
 const NOW = Date.parse('2026-06-20T12:00:00.000Z')
 const now = () => NOW
