@@ -2,7 +2,7 @@
 // the simulator's own tests use this, so they hold whatever a tool does with the answers.
 import type { Test } from 'tap'
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../sandbox/server.js'
-import { SANDBOX_KEYS } from '../../sandbox/core.js'
+import { SANDBOX_KEYS, SANDBOX_NUMBERS, type SandboxMessage } from '../../sandbox/core.js'
 
 export { SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from '../../sandbox/core.js'
 
@@ -69,4 +69,26 @@ export async function fails (t: Test, sb: RunningSandbox, method: string, path: 
   t.equal(r.body?.code, code, `${method} ${path} → ${code}`)
   t.type(r.body?.error, 'string', 'an error message')
   return r.body?.error
+}
+
+/** An inbound message stored as the sandbox stores received ones. */
+export function inbound (sb: RunningSandbox, m: Partial<SandboxMessage> & Pick<SandboxMessage, 'id' | 'conversationId' | 'text' | 'createdAt'>): void {
+  sb.store.messages.push({
+    correlationId: `corr_${m.id}`,
+    numberId: SANDBOX_NUMBERS.demo,
+    direction: 'INBOUND',
+    type: 'text',
+    participantPhone: null,
+    participantName: null,
+    templateId: null,
+    templateName: null,
+    media: null,
+    externalMessageId: `wamid.${m.id}`,
+    origin: 'WHATSAPP',
+    deliverAt: null,
+    fixedStatus: null,
+    errorMessage: null,
+    read: false,
+    ...m
+  })
 }
