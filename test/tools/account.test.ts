@@ -2,7 +2,7 @@
 // test/sandbox/account.test.ts): media as MCP image/audio/resource blocks, summary lines, the
 // number in the body (not the header), secrets kept out of errors, hints and local argument checks.
 import t from 'tap'
-import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { hints } from '../../tools/define.js'
 
 const NOW = Date.parse('2026-06-20T12:00:00.000Z')

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from '../helper.js'
+import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from './harness.js'
 import { hints } from '../../tools/define.js'
 import { SANDBOX_CALL_CONTACTS } from '../../sandbox/calls.js'
 import type { RunningSandbox } from '../../sandbox/server.js'

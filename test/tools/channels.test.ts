@@ -3,7 +3,7 @@
 // error hints and local argument checks.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from '../helper.js'
+import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from './harness.js'
 import { UNTRUSTED_NOTICE } from '../../src/mcp/call.js'
 import { hints } from '../../tools/define.js'
 

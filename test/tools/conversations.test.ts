@@ -3,7 +3,7 @@
 // fence that hostile text cannot close, the number header, error hints and local argument checks.
 import t, { type Test } from 'tap'
 import { FormatRegistry } from '@sinclair/typebox'
-import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { inbound } from '../sandbox/api.js'
 import { hints } from '../../tools/define.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'

@@ -2,7 +2,7 @@
 // phones sent as digits, JIDs encoded as one path segment, summary lines, the untrusted fence,
 // error hints, the number header and local argument checks.
 import t from 'tap'
-import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from '../helper.js'
+import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from './harness.js'
 import { SANDBOX_GROUPS } from '../../sandbox/core.js'
 import type { ToolResult } from '../../src/mcp/call.js'
 

@@ -2,7 +2,7 @@
 // local argument checks that send nothing, the number header, summary lines, how API errors read,
 // encoded ids and the untrusted-data fence around history.
 import t from 'tap'
-import { sandbox, invoke, okResult, errorText, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, errorText, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
 
 const text = (r: ToolResult) => (r.content[0]?.type === 'text' ? r.content[0].text : '')

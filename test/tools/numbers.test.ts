@@ -2,7 +2,7 @@
 // QR codes as MCP image content, summary lines, refresh and linkToApiKey as sent, ids encoded (and
 // lone dots refused), the fenced WhatsApp check, error hints and local argument checks.
 import t, { type Test } from 'tap'
-import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { hints } from '../../tools/define.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
 import type { RunningSandbox } from '../../sandbox/server.js'

@@ -3,7 +3,7 @@
 // (UPDATE_SNAPSHOTS=1 regenerates it; review the diff), and its result against its output schema.
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { sandbox, invoke, okResult, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { ALL_TOOLS } from '../../tools/index.js'
 import { SANDBOX_GROUPS } from '../../sandbox/core.js'
 import { SANDBOX_CALL_CONTACTS, callState } from '../../sandbox/calls.js'

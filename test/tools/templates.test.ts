@@ -2,7 +2,7 @@
 // test/sandbox/templates.test.ts): catalogue data, summary lines, a JSON-string body sent as an
 // object, base64 header media refused locally, error hints and details, encoded ids, the number header.
 import t from 'tap'
-import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { hints } from '../../tools/define.js'
 
 const tenant = { key: SANDBOX_KEYS.tenant }

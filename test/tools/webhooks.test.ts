@@ -2,7 +2,7 @@
 // test/sandbox/webhooks.test.ts): catalogue data, the number in body and header, summary lines,
 // the fenced delivery log, error hints, encoded ids and local argument checks.
 import t from 'tap'
-import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from '../helper.js'
+import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
 import { hints } from '../../tools/define.js'
 
