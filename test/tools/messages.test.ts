@@ -22,6 +22,12 @@ t.test('messages tools', async (t) => {
     t.equal(sb.requests[0].headers['x-whatsapp-number-id'], SANDBOX_NUMBERS.meta)
     t.same(sb.requests[0].body, { destinationNumber: '+5511976543210', text: 'oi' }, 'not in the body')
 
+    const deliverAt = '2099-07-01T12:00:00.000Z'
+    const g = await invoke(sb, 'messages_send', { groupId: '120363000000000001@g.us', text: 'Reunião às 15h', deliverAt })
+    t.equal(firstLine(g), `Message ${okResult(t, 'messages_send', g).id} (QUEUED) to 120363000000000001@g.us, scheduled for ${deliverAt}. Follow it with message_get.`)
+    const n = await invoke(sb, 'messages_send', { newsletterId: '120363000000000099@newsletter', text: 'Frete grátis hoje!' })
+    t.match(firstLine(n), /^Message msg_\w+ \(QUEUED\) to 120363000000000099@newsletter\. /)
+
     okResult(t, 'messages_send', await invoke(sb, 'messages_send', { destinationNumber: '+5511987654321', templateId: 'order_update', variables: { name: 'Maria', order: 1042 } }))
     t.same(sb.requests[0].body, { destinationNumber: '+5511987654321', templateId: 'order_update', variables: { name: 'Maria', order: '1042' } }, 'a number variable is sent as a string')
   })
@@ -38,6 +44,7 @@ t.test('messages tools', async (t) => {
       [{ destinationNumber: '+5511987654321', text: 'oi', mediaType: 'image' }, /mediaType only goes with media/],
       [{ destinationNumber: '+5511987654321', text: 'oi', variables: { a: 'b' } }, /variables only go with templateId/],
       [{ destinationNumber: '+5511987654321', text: 'oi', caption: 'x' }, /caption only goes with direct media/],
+      [{ destinationNumber: '+5511987654321', templateId: 'welcome', media: 'https://x.example/a.jpg', caption: 'x' }, /caption only goes with direct media/],
       [{ destinationNumber: '+5511987654321', templateId: 'welcome', buttons: [{ id: 'a' }] }, /buttons only go with text/],
       [{ destinationNumber: '+55 (11) 98765-4321', text: 'oi' }, /destinationNumber: E\.164 digits only/],
       [{ destinationNumber: '120363000000000001@g.us', text: 'oi' }, /destinationNumber: a JID goes in groupId/],
