@@ -1,7 +1,7 @@
 // Every tool, once, with representative arguments: the exact upstream request(s) it sends (method,
 // path, query, credential and number headers, body) against test/snapshots/tool-requests.json
 // (UPDATE_SNAPSHOTS=1 regenerates it; review the diff), and its result against its output schema.
-import t from 'tap'
+import type { Test } from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { sandbox, invoke, okResult, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { ALL_TOOLS } from '../../tools/index.js'
@@ -108,25 +108,27 @@ function wire (r: RecordedRequest): Record<string, unknown> {
   return { method: r.method, path: r.path, query: r.query, headers, ...(r.body !== undefined ? { body: r.body } : {}) }
 }
 
-t.test('the table covers every tool exactly once', async (t) => {
-  const names = CASES.map((c) => c.tool)
-  t.same([...names].sort(), ALL_TOOLS.map((d) => d.name).sort(), 'one case per tool in ALL_TOOLS')
-  t.equal(new Set(names).size, names.length, 'no tool twice')
-})
+export default async function suite (t: Test): Promise<void> {
+  t.test('the table covers every tool exactly once', async (t) => {
+    const names = CASES.map((c) => c.tool)
+    t.same([...names].sort(), ALL_TOOLS.map((d) => d.name).sort(), 'one case per tool in ALL_TOOLS')
+    t.equal(new Set(names).size, names.length, 'no tool twice')
+  })
 
-t.test('each tool: its upstream request equals the snapshot and its result matches its output schema', async (t) => {
-  // One fixed clock: ids, timestamps and the order of the cases make every run send the same requests.
-  const sb = await sandbox(t, { now: () => Date.parse('2026-06-20T12:00:00.000Z') })
-  const got: Record<string, unknown[]> = {}
-  for (const c of CASES) {
-    const args = typeof c.args === 'function' ? c.args(sb) : c.args
-    const r = await invoke(sb, c.tool, args, { key: SANDBOX_KEYS[c.key ?? 'number'] })
-    okResult(t, c.tool, r)
-    got[c.tool] = sb.requests.map(wire)
-    t.ok(got[c.tool].length > 0, `${c.tool} reached the API`)
-  }
-  if (process.env.UPDATE_SNAPSHOTS === '1') writeFileSync(SNAPSHOT, JSON.stringify(got, null, 2) + '\n')
-  const expected = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<string, unknown[]>
-  t.same(Object.keys(expected).sort(), Object.keys(got).sort(), 'the snapshot names the same tools')
-  for (const c of CASES) t.strictSame(got[c.tool], expected[c.tool], `${c.tool}: the request(s) in test/snapshots/tool-requests.json`)
-})
+  t.test('each tool: its upstream request equals the snapshot and its result matches its output schema', async (t) => {
+    // One fixed clock: ids, timestamps and the order of the cases make every run send the same requests.
+    const sb = await sandbox(t, { now: () => Date.parse('2026-06-20T12:00:00.000Z') })
+    const got: Record<string, unknown[]> = {}
+    for (const c of CASES) {
+      const args = typeof c.args === 'function' ? c.args(sb) : c.args
+      const r = await invoke(sb, c.tool, args, { key: SANDBOX_KEYS[c.key ?? 'number'] })
+      okResult(t, c.tool, r)
+      got[c.tool] = sb.requests.map(wire)
+      t.ok(got[c.tool].length > 0, `${c.tool} reached the API`)
+    }
+    if (process.env.UPDATE_SNAPSHOTS === '1') writeFileSync(SNAPSHOT, JSON.stringify(got, null, 2) + '\n')
+    const expected = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<string, unknown[]>
+    t.same(Object.keys(expected).sort(), Object.keys(got).sort(), 'the snapshot names the same tools')
+    for (const c of CASES) t.strictSame(got[c.tool], expected[c.tool], `${c.tool}: the request(s) in test/snapshots/tool-requests.json`)
+  })
+}
