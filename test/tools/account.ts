@@ -1,5 +1,5 @@
 // What the account tools themselves do (the simulator's account API is in
-// test/sandbox/account.test.ts): media as MCP image/audio/resource blocks, summary lines, the
+// test/sandbox/account.ts): media as MCP image/audio/resource blocks, summary lines, the
 // number in the body (not the header), secrets kept out of errors, hints and local argument checks.
 import type { Test } from 'tap'
 import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'

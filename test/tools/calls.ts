@@ -1,4 +1,4 @@
-// What the call tools themselves do (the simulator's calls are in test/sandbox/calls.test.ts):
+// What the call tools themselves do (the simulator's calls are in test/sandbox/calls.ts):
 // calls_list's nextBefore cursor, summaries, encoded call ids, includeSdp and bodies as sent,
 // an undocumented bare reject answer, error hints, the number header and local argument checks.
 import type { Test } from 'tap'

@@ -1,4 +1,4 @@
-// What newsletters_list itself does (the simulator's channels are in test/sandbox/groups.test.ts):
+// What newsletters_list itself does (the simulator's channels are in test/sandbox/groups.ts):
 // its inferred path written once, the fence around others' text, the summary, the number header,
 // error hints and local argument checks.
 import type { Test } from 'tap'

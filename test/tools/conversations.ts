@@ -1,5 +1,5 @@
 // What conversations_list, messages_unread and messages_group themselves do (the simulator's reads
-// are in test/sandbox/conversations.test.ts): catalogue data, summary lines, the untrusted-data
+// are in test/sandbox/conversations.ts): catalogue data, summary lines, the untrusted-data
 // fence that hostile text cannot close, the number header, error hints and local argument checks.
 import type { Test } from 'tap'
 import { FormatRegistry } from '@sinclair/typebox'

@@ -1,4 +1,4 @@
-// What the group tools themselves do (the simulator's groups are in test/sandbox/groups.test.ts):
+// What the group tools themselves do (the simulator's groups are in test/sandbox/groups.ts):
 // phones sent as digits, JIDs encoded as one path segment, summary lines, the untrusted fence,
 // error hints, the number header and local argument checks.
 import type { Test } from 'tap'

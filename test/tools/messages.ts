@@ -1,4 +1,4 @@
-// What the messages tools themselves do (the simulator's rules are in test/sandbox/messages.test.ts):
+// What the messages tools themselves do (the simulator's rules are in test/sandbox/messages.ts):
 // local argument checks that send nothing, the number header, summary lines, how API errors read,
 // encoded ids and the untrusted-data fence around history.
 import type { Test } from 'tap'

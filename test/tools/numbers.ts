@@ -1,4 +1,4 @@
-// What the numbers tools themselves do (the simulator's numbers are in test/sandbox/numbers.test.ts):
+// What the numbers tools themselves do (the simulator's numbers are in test/sandbox/numbers.ts):
 // QR codes as MCP image content, summary lines, refresh and linkToApiKey as sent, ids encoded (and
 // lone dots refused), the fenced WhatsApp check, error hints and local argument checks.
 import type { Test } from 'tap'

@@ -1,5 +1,5 @@
 // What the templates tools themselves do (the simulator's template rules are in
-// test/sandbox/templates.test.ts): catalogue data, summary lines, a JSON-string body sent as an
+// test/sandbox/templates.ts): catalogue data, summary lines, a JSON-string body sent as an
 // object, base64 header media refused locally, error hints and details, encoded ids, the number header.
 import type { Test } from 'tap'
 import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'

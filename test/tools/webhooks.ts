@@ -1,5 +1,5 @@
 // What the webhooks tools themselves do (the simulator's webhook rules are in
-// test/sandbox/webhooks.test.ts): catalogue data, the number in body and header, summary lines,
+// test/sandbox/webhooks.ts): catalogue data, the number in body and header, summary lines,
 // the fenced delivery log, error hints, encoded ids and local argument checks.
 import type { Test } from 'tap'
 import { sandbox, invoke, okResult, errorText, registry, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
