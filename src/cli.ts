@@ -96,8 +96,8 @@ async function freePort (): Promise<number> {
 
 /** Starts the embedded sandbox and points the configuration at it. */
 async function withSandbox (config: Config, logger: Logger): Promise<{ config: Config, close: () => Promise<void> }> {
-  const { startSandbox } = await import('./sandbox/server.js')
-  const { SANDBOX_KEYS } = await import('./sandbox/core.js')
+  const { startSandbox } = await import('../sandbox/server.js')
+  const { SANDBOX_KEYS } = await import('../sandbox/core.js')
   const sb = await startSandbox()
   config = { ...config, apiUrl: sb.url }
   // The sandbox is also the OAuth authorization server, and OAuth clients check that the
@@ -122,8 +122,8 @@ async function check (args: Args): Promise<number> {
   let key = args.key ?? config.apiKey
   let close: (() => Promise<void>) | undefined
   if (config.sandbox) {
-    const { startSandbox } = await import('./sandbox/server.js')
-    const { SANDBOX_KEYS } = await import('./sandbox/core.js')
+    const { startSandbox } = await import('../sandbox/server.js')
+    const { SANDBOX_KEYS } = await import('../sandbox/core.js')
     const sb = await startSandbox()
     apiUrl = sb.url
     close = () => sb.close()

@@ -2,7 +2,7 @@
 // booleans as strings, or the whole arguments object as a string. Such input is parsed before
 // validation, losslessly; anything that cannot be read exactly is refused by field name.
 import t from 'tap'
-import { SANDBOX_GROUPS } from '../../src/sandbox/core.js'
+import { SANDBOX_GROUPS } from '../../sandbox/core.js'
 import { errorText, invoke, okResult, sandbox } from '../helper.js'
 
 const TEAM = SANDBOX_GROUPS.team.jid

@@ -12,9 +12,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js'
 import pilotStatusMcp, { type PilotStatusMcpOptions } from '../../src/app.js'
-import { oauthState } from '../../src/sandbox/oauth.js'
+import { oauthState } from '../../sandbox/oauth.js'
 import { SANDBOX_NUMBERS, sandbox, rawPost } from '../helper.js'
-import type { RunningSandbox } from '../../src/sandbox/server.js'
+import type { RunningSandbox } from '../../sandbox/server.js'
 
 async function freePort (): Promise<number> {
   return await new Promise((resolve) => {

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT, run, startHttp } from './helpers.js'
-import { SANDBOX_KEYS } from '../../src/sandbox/core.js'
+import { SANDBOX_KEYS } from '../../sandbox/core.js'
 
 const CONFORMANCE = realpathSync(join(ROOT, 'node_modules/.bin/conformance'))
 const BASELINE = join(ROOT, 'test/release/conformance-expected-failures.yml')

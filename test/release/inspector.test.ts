@@ -6,7 +6,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CLI, ROOT, baseEnv, run, startHttp } from './helpers.js'
-import { SANDBOX_KEYS } from '../../src/sandbox/core.js'
+import { SANDBOX_KEYS } from '../../sandbox/core.js'
 import { ALL_TOOLS } from '../../tools/index.js'
 
 const INSPECTOR = realpathSync(join(ROOT, 'node_modules/.bin/mcp-inspector'))
