@@ -11,9 +11,10 @@
 # test/release/tarball.test.ts reproduces the runtime stage without Docker: the packed
 # package, production dependencies only, started in HTTP and stdio mode.
 
-# Node 20 (the CI runtime) is past end of life; 22 is a maintained LTS line that satisfies
-# "engines" (>=20.18.1). Override with --build-arg NODE_VERSION=<major>.
-ARG NODE_VERSION=22
+# Node.js 24 LTS, pinned to the exact release .ci/run tests on (its Node 24 pass), so the image
+# runs what CI ran. "engines" stays >=20.18.1 while Node 20 is tested too. Override with
+# --build-arg NODE_VERSION=<x.y.z>.
+ARG NODE_VERSION=24.22.3
 
 # ---- build: dev dependencies + TypeScript → dist/ ----
 FROM node:${NODE_VERSION}-slim AS build

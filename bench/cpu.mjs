@@ -3,11 +3,12 @@
 // autocannon and the upstream compete for the same cores. Linux only (/proc).
 // Usage: node bench/cpu.mjs [product,bare,per-request,pattern]
 import { readFileSync } from 'node:fs'
-import autocannon from '/work/main/node_modules/autocannon/autocannon.js'
+import autocannon from 'autocannon'
 import { start, stop } from './lib.mjs'
 const cpu = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10 } // ms (CLK_TCK 100)
 const H = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': 'ps_b' }
 const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'templates_get', arguments: { id: 'tpl_order_update' } } })
+console.log(`bench: Node.js ${process.versions.node}`)
 const up = await start('upstream.mjs')
 for (const [mode, path, method] of (process.argv[2] ?? 'product,bare').split(',').map((m) => [m, m === 'bare' ? '/bare/read' : '/mcp', m === 'bare' ? 'GET' : 'POST'])) {
   const t = await start('targets.mjs', [mode, `http://127.0.0.1:${up.port}`])

@@ -45,6 +45,8 @@ const SCENARIOS = [
 ].filter((s) => !only || only.has(s.id))
 
 const log = (s) => process.stderr.write(`${s}\n`)
+// Which Node.js ran it matters as much as the machine (V8 and undici differ between majors).
+console.log(`bench: Node.js ${process.versions.node} (${process.execPath})`)
 const up = await start('upstream.mjs')
 const upstream = `http://127.0.0.1:${up.port}`
 const stats = async () => (await fetch(`${upstream}/__stats`)).json()

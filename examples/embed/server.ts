@@ -2,8 +2,9 @@
 // its own routes. Run it from the repository (it imports the package by name, which resolves to
 // the built dist/ through package.json "exports"; in your app, `npm install @pilot-status/mcp-server`):
 //
-//   npm run build
-//   npx tsx examples/embed/server.ts        # or, on Node >= 22.18: node examples/embed/server.ts
+//   npm ci && npm run build
+//   npx tsx examples/embed/server.ts        # tsx comes with `npm ci` (a devDependency)
+//   node examples/embed/server.ts           # or this, on Node >= 22.18 (it strips the types)
 //
 // Offline: start the sandbox with `npm start -- http --sandbox`, then run this with
 // PILOT_STATUS_API_URL set to the "simulated Pilot Status API at http://127.0.0.1:…" it prints.

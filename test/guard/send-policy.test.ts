@@ -63,8 +63,8 @@ t.test('limit per credential, over every sending tool', async (t) => {
 
 t.test('bad settings stop registration with the option named', async (t) => {
   const up = await upstream(t)
-  await t.rejects(product(t, up.url, { sendLimit: '30 per minute' }), /option sendLimit must be a comma list of count\/period such as 30\/min,500\/day/)
-  await t.rejects(product(t, up.url, { sendAllow: ['+55*', 'bob'] }), /option sendAllow has entries that are not an E\.164 number .*"bob"/)
-  await t.rejects(product(t, up.url, { dedupeWindow: 'soon' }), /option dedupeWindow must be a duration such as 60s/)
-  await t.rejects(product(t, up.url, { redis: 'http://127.0.0.1:6379' }), /option redis must be a redis:\/\/ or rediss:\/\/ URL/)
+  await t.rejects(product(t, up.url, { sendLimit: '30 per minute' }), /sendLimit must be a comma list of count\/period such as 30\/min,500\/day/)
+  await t.rejects(product(t, up.url, { sendAllow: ['+55*', 'bob'] }), /sendAllow has entries that are not an E\.164 number .*"bob"/)
+  await t.rejects(product(t, up.url, { dedupeWindow: 'soon' }), /dedupeWindow must be a duration such as 60s/)
+  await t.rejects(product(t, up.url, { redis: 'http://127.0.0.1:6379' }), /redis must be a redis:\/\/ or rediss:\/\/ URL/)
 })

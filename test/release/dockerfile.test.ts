@@ -29,6 +29,18 @@ function execForm (instruction: string, keyword: string): string[] {
   return JSON.parse(instruction.slice(at + keyword.length).trim())
 }
 
+t.test('Node.js 24 LTS, pinned to the exact release CI tests on; engines still admit Node 20', async (t) => {
+  const arg = instructions.find((l) => /^ARG NODE_VERSION=/.test(l))
+  const version = /^ARG NODE_VERSION=(\S+)$/.exec(arg ?? '')?.[1]
+  t.match(version, /^24\.\d+\.\d+$/, 'an exact 24.x.y version (a moving tag would change under a rebuild)')
+  t.ok(instructions.indexOf(arg!) < instructions.findIndex((l) => /^FROM\s/.test(l)), 'declared before the first FROM')
+  const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8')
+  t.equal(/^NODE24_VERSION=(\S+)$/m.exec(ci)?.[1], version, '.ci/run tests on the Node.js the image ships')
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+  t.equal(pkg.engines.node, '>=20.18.1', 'engines: Node 20 is still tested, so still allowed')
+  t.match(readFileSync(join(ROOT, 'README.md'), 'utf8'), `Node.js ${version}`, 'the README names the image\'s Node.js')
+})
+
 t.test('multi-stage: build with dev dependencies, run with production dependencies and dist only', async (t) => {
   t.equal(stages.length, 2)
   t.match(stages[0][0], /^FROM node:\$\{NODE_VERSION\}-slim AS build$/)

@@ -1,25 +1,39 @@
-// examples/embed/server.ts as a user would run it: its own process, importing the package by
-// name (package self-reference → dist through "exports"), against a sandbox. The file is only
-// type-stripped (esbuild), as Node >= 22.18 or tsx would run it; tsconfig.check.json type-checks it.
-import t from 'tap'
+// examples/embed/server.ts as a user would run it, the way its header and the README say: its
+// own process, `npx tsx examples/embed/server.ts` (tsx is a devDependency), and on Node >= 22.18
+// also plain `node examples/embed/server.ts`; it imports the package by name (package
+// self-reference → dist through "exports") and talks to a sandbox. tsconfig.check.json
+// type-checks the file.
+import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { transform } from 'esbuild'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { ROOT, baseEnv, stop } from './helpers.js'
+import { ROOT, baseEnv, nodeAtLeast, stop } from './helpers.js'
 import { sandbox, rawPost, SANDBOX_KEYS } from '../helper.js'
 import { ALL_TOOLS } from '../../tools/index.js'
 
-const EXAMPLE = join(ROOT, 'examples/embed/server.ts')
+const EXAMPLE = 'examples/embed/server.ts'
+// What `npx tsx` runs: the tsx bin of this repository's node_modules (npx adds nothing but a
+// wrapper process that a test could not stop by pid).
+const tsxBin = (createRequire(import.meta.url)('tsx/package.json') as { bin: string | Record<string, string> }).bin
+const TSX = join(ROOT, 'node_modules', 'tsx', typeof tsxBin === 'string' ? tsxBin : tsxBin.tsx)
 
-t.test('the example host app serves MCP under /pilot and keeps its own route', async (t) => {
+t.test('`npx tsx examples/embed/server.ts`: MCP under /pilot next to the host\'s own route', async (t) => {
+  await exercise(t, [TSX, EXAMPLE])
+})
+
+t.test('`node examples/embed/server.ts` (Node >= 22.18 strips the types itself)', {
+  skip: nodeAtLeast(22, 18) ? false : `Node.js ${process.version} cannot run .ts files; this runs in the Node 24 pass of .ci/run`
+}, async (t) => {
+  await exercise(t, [EXAMPLE])
+})
+
+async function exercise (t: Test, args: string[]): Promise<void> {
   const sb = await sandbox(t)
-  const { code } = await transform(readFileSync(EXAMPLE, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20' })
-  // Evaluated with cwd = the repository, so `@pilot-status/mcp-server` and `fastify` resolve as
-  // they do for examples/embed/server.ts.
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+  // cwd = the repository, as the example's header says, so `@pilot-status/mcp-server` and
+  // `fastify` resolve as they do for a user running it from a clone.
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...baseEnv, PILOT_STATUS_API_URL: sb.url, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -29,7 +43,7 @@ t.test('the example host app serves MCP under /pilot and keeps its own route', a
   let err = ''
   child.stderr.on('data', (d) => { err += d })
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the example did not start within 30 s\n${out}\n${err}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`the example did not start within 60 s\n${out}\n${err}`)), 60_000)
     child.stdout.on('data', (d) => {
       out += d
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
@@ -66,4 +80,4 @@ t.test('the example host app serves MCP under /pilot and keeps its own route', a
   const after = await fetch(`${base}/hello`)
   t.equal(after.status, 200, 'the host route still works after MCP traffic')
   t.match(out, /"url":"\/pilot\/mcp"/, 'the host\'s own logger logged the MCP requests')
-})
+}

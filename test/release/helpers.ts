@@ -2,6 +2,9 @@
 // HTTP mode on a free loopback port, run a command to completion, and always stop what was
 // started when the test ends (by the child's own pid, never by name).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
@@ -84,4 +87,36 @@ export async function run (t: Test, command: string, args: string[], opts: Spawn
     child.once('error', (e) => { clearTimeout(timer); reject(e) })
     child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }) })
   })
+}
+
+/**
+ * Dev tools that need a newer Node.js than the product's minimum (the MCP Inspector 2.x needs
+ * Node >= 22.19) are not devDependencies — on Node 20 `npm ci` would warn EBADENGINE for them.
+ * They run only on a Node that satisfies them, from one install per version kept outside the
+ * repository (`.ci/run` fills it before the tests; a developer's first run fills it here).
+ */
+export const TOOL_CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pilot-status-mcp-tests')
+
+/** True when this Node.js is at least `major.minor`. */
+export function nodeAtLeast (major: number, minor = 0): boolean {
+  const [ma, mi] = process.versions.node.split('.').map(Number)
+  return ma > major || (ma === major && mi >= minor)
+}
+
+/**
+ * The path of `bin` from `pkg@version`, installed into TOOL_CACHE/<name>-<version> if it is not
+ * there yet (npm registry; production dependencies only, no lockfile of ours touched).
+ */
+export async function cachedTool (t: Test, pkg: string, version: string, bin: string): Promise<string> {
+  const dir = join(TOOL_CACHE, `${pkg.replace(/^@[^/]+\//, '')}-${version}`)
+  const installed = join(dir, 'node_modules', ...pkg.split('/'), 'package.json')
+  const binPath = join(dir, 'node_modules', '.bin', bin)
+  const ready = () => existsSync(binPath) && existsSync(installed) && JSON.parse(readFileSync(installed, 'utf8')).version === version
+  if (!ready()) {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'package.json'), '{"private":true}\n')
+    const r = await run(t, 'npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--omit=dev', `${pkg}@${version}`], { cwd: dir, timeoutMs: 100_000 })
+    if (r.code !== 0 || !ready()) throw new Error(`could not install ${pkg}@${version} into ${dir} (run \`npm install --prefix ${dir} ${pkg}@${version}\` by hand):\n${r.stderr}`)
+  }
+  return realpathSync(binPath)
 }

@@ -21,7 +21,7 @@ function run (env: Record<string, string>, untilListening = false): Promise<Run>
     })
     let stderr = ''
     let stdout = ''
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
     child.stdout.on('data', (d) => { stdout += d })
     child.stderr.on('data', (d) => {
       stderr += d
@@ -34,14 +34,17 @@ function run (env: Record<string, string>, untilListening = false): Promise<Run>
 }
 
 t.test('env key + non-loopback bind: a loud warning, even with LOG_LEVEL=silent; never the key', async (t) => {
-  const r = await run({ HOST: '192.0.2.1', PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'silent' })
+  // Independent processes: started together, so the file waits for the slowest, not the sum.
+  const [r, logged] = await Promise.all([
+    run({ HOST: '192.0.2.1', PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'silent' }),
+    run({ HOST: '192.0.2.1', PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'warn' })
+  ])
   t.ok(r.stderr.split('\n').includes(WARNING), 'the warning line is on stderr')
   t.match(r.stderr, /failed to start: listen EADDRNOTAVAIL/, 'then the bind fails (no such interface here)')
   t.equal(r.code, 1)
   t.notMatch(r.stderr, KEY, 'the key is not printed')
   t.equal(r.stdout, '')
 
-  const logged = await run({ HOST: '192.0.2.1', PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'warn' })
   const lines = logged.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
   const warn = lines.find((l) => l.level === 40)
   t.equal(warn?.msg, WARNING.replace('[pilot-status-mcp] WARNING: ', ''), 'also a warn-level log line')
@@ -49,14 +52,16 @@ t.test('env key + non-loopback bind: a loud warning, even with LOG_LEVEL=silent;
 })
 
 t.test('no warning when the key is not served to anonymous requests, or when bound to loopback', async (t) => {
-  const noFallback = await run({ HOST: '192.0.2.1', PILOT_STATUS_API_KEY: KEY, MCP_HTTP_ENV_KEY_FALLBACK: 'false', LOG_LEVEL: 'warn' })
+  const [noFallback, noKey, loopback] = await Promise.all([
+    run({ HOST: '192.0.2.1', PILOT_STATUS_API_KEY: KEY, MCP_HTTP_ENV_KEY_FALLBACK: 'false', LOG_LEVEL: 'warn' }),
+    run({ HOST: '192.0.2.1', LOG_LEVEL: 'warn' }),
+    run({ HOST: '127.0.0.1', PORT: '0', PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'warn' }, true)
+  ])
   t.notMatch(noFallback.stderr, /WARNING|PILOT_STATUS_API_KEY is set/, 'MCP_HTTP_ENV_KEY_FALLBACK=false: no warning')
   t.equal(noFallback.code, 1, 'and the bind still fails')
 
-  const noKey = await run({ HOST: '192.0.2.1', LOG_LEVEL: 'warn' })
   t.notMatch(noKey.stderr, /WARNING|PILOT_STATUS_API_KEY is set/, 'no key: no warning')
 
-  const loopback = await run({ HOST: '127.0.0.1', PORT: '0', PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'warn' }, true)
   t.match(loopback.stderr, /HTTP MCP endpoint: http:\/\/127\.0\.0\.1:\d+\/mcp/, 'listened on loopback')
   t.notMatch(loopback.stderr, /WARNING|PILOT_STATUS_API_KEY is set/, 'loopback: no warning')
   t.equal(loopback.code, 0, 'SIGTERM: exit 0')

@@ -8,8 +8,9 @@ import { inbound } from '../sandbox/api.js'
 import { hints } from '../../tools/define.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
 
-// src registers `format: 'date-time'` itself (startDate/endDate); nothing here may.
-const SRC_HAS_DATE_TIME = FormatRegistry.Has('date-time')
+// The product validates date-times itself, without TypeBox's global format registry (which
+// belongs to whoever embeds it): nothing registers `date-time` there.
+const GLOBAL_DATE_TIME = FormatRegistry.Has('date-time')
 
 const NOW = Date.parse('2026-06-20T12:00:00.000Z')
 const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString()
@@ -35,7 +36,7 @@ function fenced (t: Test, r: ToolResult): string {
 
 export default async function suite (t: Test): Promise<void> {
   t.test('catalogue: toolset, scope, hints, fencing and size', async (t) => {
-    t.ok(SRC_HAS_DATE_TIME, 'startDate/endDate are usable without the test registering the date-time format')
+    t.notOk(GLOBAL_DATE_TIME, 'loading the tools leaves TypeBox\'s global date-time format unset')
     for (const name of ['messages_unread', 'messages_group']) {
       const tool = registry.all.get(name)!
       t.equal(tool.def.toolset, 'conversations', `${name} toolset`)
