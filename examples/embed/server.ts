@@ -9,7 +9,7 @@
 // Offline: start the sandbox with `npm start -- http --sandbox`, then run this with
 // PILOT_STATUS_API_URL set to the "simulated Pilot Status API at http://127.0.0.1:…" it prints.
 // Clients call POST http://127.0.0.1:3000/pilot/mcp with `x-api-key: ps_…` (a demo key on the
-// sandbox); test/release/embed-example.test.ts does exactly that.
+// sandbox); test/release/embed-example.ts does exactly that.
 import Fastify from 'fastify'
 import pilotStatusMcp, { pilotStatusMcpWellKnown, type PilotStatusMcpOptions } from '@pilot-status/mcp-server'
 

@@ -1,6 +1,6 @@
 // The HTTP fast path for the two requests that make up nearly all traffic, tools/call and
 // tools/list from 2025-era clients. It answers exactly what the SDK Server answers (the same
-// handlers over the same registry; test/mcp/fast-path.test.ts compares the two answer by answer)
+// handlers over the same registry; test/mcp/fast-path.ts compares the two answer by answer)
 // without the SDK's per-request work — zod parsing of the request and result, context and
 // abort plumbing — which measured at roughly half of a call's CPU time (README, Performance).
 // Which requests take it is decided by one gate, fastRequest in gate.ts; this module only runs them.

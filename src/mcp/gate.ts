@@ -109,7 +109,7 @@ const LIST_PARAMS = new Set(['cursor', '_meta'])
  * THE fast-path gate: a single 2025-era tools/list, or tools/call of a tool in the view, that the
  * SDK would serve without any of its own protocol answers — strictly well-formed, no
  * per-request envelope claim, no 2026-era version header. Anything else goes to the SDK (after
- * the route's own envelope check). test/mcp/fast-path.test.ts checks that whatever passes here
+ * the route's own envelope check). test/mcp/fast-path.ts checks that whatever passes here
  * is what classifyInboundRequest calls legacy, and that the answers equal the SDK's.
  */
 export function fastRequest (m: unknown, versionHeader: string | undefined, view: ToolView): FastRequest | undefined {

@@ -1,4 +1,4 @@
-// What the endpoint refuses before any work (extends test/http/mcp-route.test.ts, which covers one
+// What the endpoint refuses before any work (extends test/http/mcp-route.ts, which covers one
 // case of each): the body limit exactly at its boundary, with and without Content-Length (413);
 // every non-JSON content type (415); every Accept without both JSON and SSE (406). Each refusal
 // is a JSON-RPC error and nothing reaches the upstream.
