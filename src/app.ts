@@ -18,6 +18,7 @@ import { ALL_TOOLS } from '../tools/index.js'
 import { TOOLSETS, type AnyTool } from '../tools/define.js'
 import { envCredentials, resolvePluginSettings, type PluginSettings } from './config.js'
 import { Confirmer } from './confirm/gate.js'
+import { storeConsumeOnce } from './confirm/state.js'
 import { createStore, type RedisClient } from './store/store.js'
 import { Guards } from './guard/guards.js'
 import { guardOptions } from './guard/settings.js'
@@ -56,7 +57,6 @@ function normalise (o: PilotStatusMcpOptions) {
     redisClient,
     // A first call's claim on an idempotency key lapses after this (the call cannot still be running).
     guardOptions: guardOptions(s, (field) => field, s.upstreamTimeoutMs + s.requestTimeoutMs),
-    confirmer: s.confirm === 'off' ? undefined : new Confirmer({ mode: s.confirm, tools: s.confirmTools, secret: s.confirmSecret })
   }
 }
 type Normalised = ReturnType<typeof normalise>
@@ -96,6 +96,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
 
   const guards = new Guards({ ...o.guardOptions, store: await createStore({ redis: o.redisClient ?? o.redis }) })
   app.addHook('onClose', async () => guards.close())
+  // Approvals are spent through the same store, so one is single-use across replicas too.
+  const confirmer = o.confirm === 'off' ? undefined : new Confirmer({ mode: o.confirm, tools: o.confirmTools, secret: o.confirmSecret, once: storeConsumeOnce(guards.store) })
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
   await app.register(health, { store: () => guards.state() })
@@ -121,7 +123,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     allowedHosts: o.allowedHosts,
     allowedOrigins: o.allowedOrigins,
     fastPath: o.fastPath,
-    confirm: o.confirmer,
+    confirm: confirmer,
     guards
   })
   for (const toolset of TOOLSETS) {

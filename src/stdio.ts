@@ -14,6 +14,7 @@ import type { Credentials } from './api/credentials.js'
 import { buildRegistry, createMcpServer, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
 import { Confirmer } from './confirm/gate.js'
+import { storeConsumeOnce } from './confirm/state.js'
 import { Guards } from './guard/guards.js'
 import { ENV_NAMES, guardOptions } from './guard/settings.js'
 import { createStore } from './store/store.js'
@@ -53,7 +54,7 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     log: logger,
     guards: io.guards,
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
-    confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret })
+    confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret, once: io.guards ? storeConsumeOnce(io.guards.store) : undefined })
   }
   const validator = new AjvJsonSchemaValidator()
   // Our wire, not the SDK's default: the SDK's drops the requests in flight when stdin ends.

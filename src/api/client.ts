@@ -1,10 +1,9 @@
 // The Pilot Status /v1 HTTP client: one keep-alive pool, a deadline per call, bounded retries
 // for reads only, fair sharing of upstream slots between credentials, and every failure mapped
 // to a typed error (ApiError / UpstreamUnavailableError).
-import { createHash } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { ApiError, InvalidPathSegmentError, InvalidRequestError, UpstreamUnavailableError, type UnavailableReason } from './errors.js'
-import { credentialHeaders, type Credentials } from './credentials.js'
+import { credentialHeaders, fingerprint, type Credentials } from './credentials.js'
 import { USER_AGENT } from '../meta.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -176,7 +175,7 @@ export class ApiClient {
 
   /** One attempt, holding one of the credential's upstream slots from before sending until the body is read. */
   private async once<T> (req: ApiRequest, opts: CallOptions, deadline: number): Promise<ApiResponse<T>> {
-    const key = credentialKey(opts.credentials)
+    const key = fingerprint(opts.credentials)
     const waiting = this.slots.acquire(key, deadline, opts.signal, this.timeoutMs)
     if (waiting) await waiting
     try {
@@ -384,15 +383,6 @@ function positiveInt (name: string, value: number | undefined, fallback: number)
   if (value === undefined) return fallback
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`ApiClient option ${name} must be a whole number of at least 1 (got ${String(value)})`)
   return value
-}
-
-/**
- * The key a credential's slots are counted under: a short sha256 over its kind and secret, so the
- * accounting never holds the secret itself (the same definition as `fingerprint` in credentials.ts).
- */
-function credentialKey (c: Credentials): string {
-  const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? c.key : c.keyId
-  return createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16)
 }
 
 interface Waiter {

@@ -19,11 +19,6 @@ export function credentialHeaders (c: Credentials): Record<string, string> {
   }
 }
 
-/** A description safe to log: the kind and where it came from, never the value. */
-export function describeCredentials (c: Credentials): string {
-  return `${c.kind}(${c.source})`
-}
-
 /**
  * A short stable id of a credential (16 hex of sha256 over kind + secret), for keying
  * idempotency records, send limits, audit and confirmations per credential. Never the secret.

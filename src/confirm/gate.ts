@@ -11,14 +11,14 @@ import {
   type CallToolResult, type ClientCapabilities, type ElicitRequestFormParams, type InputRequiredResult, type ServerContext
 } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
-import type { Credentials } from '../api/credentials.js'
+import { fingerprint, type Credentials } from '../api/credentials.js'
 import type { ToolLogger } from '../../tools/define.js'
 import { acceptedArguments } from '../mcp/call.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from '../mcp/registry.js'
 import { needsConfirmation, type ConfirmMode, type ConfirmPolicy } from './policy.js'
 import { describeCall, type Reader } from './describe.js'
 import {
-  APPROVAL_TTL_SECONDS, MemoryConsumeOnce, argumentsDigest, createApprovalCodec, credentialFingerprint, newApprovalId,
+  APPROVAL_TTL_SECONDS, MemoryConsumeOnce, argumentsDigest, createApprovalCodec, newApprovalId,
   type ApprovalCodec, type ApprovalState, type ConsumeOnce
 } from './state.js'
 
@@ -98,7 +98,7 @@ export class Confirmer {
     try {
       return await this.codec.verify(wire)
     } catch (err) {
-      log.warn({ credential: credentialFingerprint(credentials), outcome: 'invalid_request_state', reason: err instanceof Error ? err.message : 'invalid' }, 'confirmation refused')
+      log.warn({ credential: fingerprint(credentials), outcome: 'invalid_request_state', reason: err instanceof Error ? err.message : 'invalid' }, 'confirmation refused')
       throw err
     }
   }
@@ -124,7 +124,7 @@ export class Confirmer {
   private async modern (call: GateCall, args: Record<string, unknown>, modes: Modes): Promise<GateOutcome> {
     const { tool, ctx } = call
     const name = tool.def.name
-    const fp = credentialFingerprint(call.credentials)
+    const fp = fingerprint(call.credentials)
     const state = ctx.mcpReq.requestState<ApprovalState | string>()
     const responses = ctx.mcpReq.inputResponses
     if (state === undefined) {
@@ -173,7 +173,7 @@ export class Confirmer {
   private async push (call: GateCall, args: Record<string, unknown>, modes: Modes): Promise<GateOutcome> {
     const { tool, ctx } = call
     const name = tool.def.name
-    const fp = credentialFingerprint(call.credentials)
+    const fp = fingerprint(call.credentials)
     const message = await describeCall(name, tool.def.title, args, reader(call, args))
     const ask = { timeout: APPROVAL_TTL_SECONDS * 1000, signal: ctx.mcpReq.signal }
     let action: 'accept' | 'decline' | 'cancel'
@@ -208,7 +208,7 @@ export class Confirmer {
   private notConfirmed (call: GateCall, action: 'decline' | 'cancel'): CallToolResult {
     const name = call.tool.def.name
     const outcome = action === 'decline' ? 'declined' : 'cancelled'
-    call.log.info({ tool: name, credential: credentialFingerprint(call.credentials), outcome }, `confirmation ${outcome}`)
+    call.log.info({ tool: name, credential: fingerprint(call.credentials), outcome }, `confirmation ${outcome}`)
     // Not an error: a model retries errors, and the person has just said no.
     const text = action === 'decline'
       ? `The person declined this ${name} call when asked to confirm it. Nothing was run: nothing was sent, changed or charged. Do not call it again unless the person asks for it.`
@@ -218,7 +218,7 @@ export class Confirmer {
 
   private refuse (call: GateCall, outcome: string, why: string): GateOutcome {
     const name = call.tool.def.name
-    call.log.warn({ tool: name, credential: credentialFingerprint(call.credentials), outcome }, 'confirmation refused')
+    call.log.warn({ tool: name, credential: fingerprint(call.credentials), outcome }, 'confirmation refused')
     return {
       kind: 'answer',
       result: {
@@ -230,7 +230,7 @@ export class Confirmer {
 
   private cannotAsk (tool: RegisteredTool, era: Era, credentials: Credentials, log: ToolLogger): CallToolResult {
     const name = tool.def.name
-    log.warn({ tool: name, credential: credentialFingerprint(credentials), outcome: 'refused_no_channel' }, 'confirmation refused')
+    log.warn({ tool: name, credential: fingerprint(credentials), outcome: 'refused_no_channel' }, 'confirmation refused')
     const why = era === 'none'
       ? 'this connection cannot ask anyone: MCP 2025-11-25 over stateless HTTP has no channel for the server to put a question to the person'
       : 'this client cannot ask a person: it did not declare the elicitation capability (form mode)'

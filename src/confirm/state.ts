@@ -3,8 +3,8 @@
 // digest of the normalised arguments, the credential's fingerprint, a single-use id and an expiry.
 // @see https://modelcontextprotocol.io/specification/draft/basic/patterns/mrtr
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import type { SharedStore } from '../store/store.js'
 import { createRequestStateCodec, type RequestStateCodec } from '@modelcontextprotocol/server'
-import type { Credentials } from '../api/credentials.js'
 
 /** How long a question stays answerable: the SDK codec's expiry and the single-use record's lifetime. */
 export const APPROVAL_TTL_SECONDS = 600
@@ -79,19 +79,26 @@ function stableJson (v: unknown): string {
   return JSON.stringify(v) ?? 'null'
 }
 
-/**
- * A short (16 hex) sha256 over the credential's kind and secret; never the secret itself.
- * Same definition as `fingerprint()` of SHARED-DECISIONS (src/api/credentials.ts, helper "store");
- * the lead replaces this with that one at merge.
- */
-export function credentialFingerprint (c: Credentials): string {
-  const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? `${c.key}\0${c.keyId ?? ''}` : c.keyId
-  return createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16)
-}
-
 /** Approval consumption: true the first time an id is seen within ttlMs, false afterwards. */
 export interface ConsumeOnce {
   consumeOnce(id: string, ttlMs: number): Promise<boolean>
+}
+
+/**
+ * Approvals spent through the send guards' shared store (memory, or Redis across replicas): an
+ * approval used on one replica cannot be replayed on another. A store that cannot be reached
+ * fails closed (the error reaches the client; nothing runs).
+ */
+export function storeConsumeOnce (store: Pick<SharedStore, 'setIfAbsent'>): ConsumeOnce {
+  return {
+    async consumeOnce (id, ttlMs) {
+      try {
+        return await store.setIfAbsent(`confirm:approval:${id}`, '1', ttlMs)
+      } catch {
+        throw new Error('The store that keeps confirmations single-use is unreachable; nothing was run. Try again shortly.')
+      }
+    }
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
 import t from 'tap'
 import { product } from '../helper.js'
 import { ASKING_TOOLS, SEND, VALID_ARGS, modernClient, textOf, upstream } from './fixtures.js'
-import { credentialFingerprint } from '../../src/confirm/state.js'
+import { fingerprint } from '../../src/api/credentials.js'
+import { testRedisUrl } from '../store/redis-server.js'
 
 const SECRET = 'shared-confirmation-secret-0123456789'
 const KEY = 'ps_confirm_test_key'
@@ -39,7 +40,7 @@ for (const action of ['decline', 'cancel'] as const) {
     const line = p.logs.map((l) => JSON.parse(l)).find((l) => l.outcome === (action === 'decline' ? 'declined' : 'cancelled'))
     t.ok(line, 'the outcome is logged')
     t.equal(line.tool, 'messages_send')
-    t.equal(line.credential, credentialFingerprint({ kind: 'apiKey', key: KEY, source: 'env' }), 'with the credential fingerprint')
+    t.equal(line.credential, fingerprint({ kind: 'apiKey', key: KEY, source: 'env' }), 'with the credential fingerprint')
     t.notOk(p.logs.some((l) => l.includes(KEY)), 'never the key')
   })
 }
@@ -142,6 +143,22 @@ t.test('two replicas sharing the signing setting: a confirmation started on one 
   const r = await retry(cb, requestState)
   t.notOk(r.isError, textOf(r))
   t.equal(up.writes().length, 1, 'one write, made by the second replica')
+})
+
+t.test('replicas sharing Redis: an approval used on one cannot be replayed on the other', async (t) => {
+  const redis = await testRedisUrl(t)
+  if (!redis) return
+  const up = await upstream(t)
+  const a = await product(t, up.url, { apiKey: KEY, envKeyFallback: true, confirmSecret: SECRET, redis })
+  const b = await product(t, up.url, { apiKey: KEY, envKeyFallback: true, confirmSecret: SECRET, redis })
+  const { client: ca } = await modernClient(t, a.mcp)
+  const { client: cb } = await modernClient(t, b.mcp)
+  const { requestState } = await question(ca)
+  t.notOk((await retry(ca, requestState)).isError, 'the approval runs on the first replica')
+  const replayed = await retry(cb, requestState)
+  t.equal(replayed.isError, true)
+  t.match(textOf(replayed), /already used/)
+  t.equal(up.writes().length, 1, 'one write in all')
 })
 
 t.test('a client without elicitation: auto runs once; required refuses and runs nothing', async (t) => {

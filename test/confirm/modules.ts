@@ -3,7 +3,8 @@
 import t from 'tap'
 import { registry } from '../helper.js'
 import { asksByDefault, needsConfirmation } from '../../src/confirm/policy.js'
-import { argumentsDigest, createApprovalCodec, credentialFingerprint, MemoryConsumeOnce, type ApprovalState } from '../../src/confirm/state.js'
+import { argumentsDigest, createApprovalCodec, MemoryConsumeOnce, type ApprovalState } from '../../src/confirm/state.js'
+import { fingerprint } from '../../src/api/credentials.js'
 import { describeCall, DESCRIBED_TOOLS, formatPhone, type Reader } from '../../src/confirm/describe.js'
 import { ASKING_TOOLS, VALID_ARGS } from './fixtures.js'
 
@@ -58,9 +59,9 @@ t.test('request states expire after ten minutes', async (t) => {
 t.test('digests ignore key order; fingerprints never contain the secret', async (t) => {
   t.equal(argumentsDigest({ a: 1, b: { c: 2, d: [1, 2] } }), argumentsDigest({ b: { d: [1, 2], c: 2 }, a: 1 }))
   t.not(argumentsDigest({ a: 1 }), argumentsDigest({ a: 2 }))
-  const fp = credentialFingerprint({ kind: 'apiKey', key: 'ps_secret_value', source: 'header' })
+  const fp = fingerprint({ kind: 'apiKey', key: 'ps_secret_value', source: 'header' })
   t.match(fp, /^[0-9a-f]{16}$/)
-  t.not(fp, credentialFingerprint({ kind: 'apiKey', key: 'ps_other_value', source: 'header' }))
+  t.not(fp, fingerprint({ kind: 'apiKey', key: 'ps_other_value', source: 'header' }))
 })
 
 t.test('an approval id is consumed once', async (t) => {
