@@ -17,11 +17,11 @@ const { ApiClient } = await import(new URL('src/api/client.js', dist))
 const creds = { kind: 'apiKey', key: 'ps_bench', source: 'header' }
 
 let app
-if (mode === 'product') {
+if (mode === 'product' || mode === 'product-no-fast-path') {
   const { buildHttpServer } = await import(new URL('src/http.js', dist))
   const { loadConfig } = await import(new URL('src/config.js', dist))
   const { pino } = await import('pino')
-  const config = loadConfig({ PILOT_STATUS_API_URL: upstream, MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent' })
+  const config = loadConfig({ PILOT_STATUS_API_URL: upstream, MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent', MCP_FAST_PATH: mode === 'product' ? 'true' : 'false' })
   app = await buildHttpServer(config, pino({ level: 'silent' }))
 } else if (mode === 'bare') {
   app = Fastify({ logger: false })
