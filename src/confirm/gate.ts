@@ -153,21 +153,13 @@ export class Confirmer {
       return this.refuse(call, 'approval_reused', 'This confirmation was already used; each approval runs one call')
     }
     if (answer.action !== 'accept') return { kind: 'answer', result: this.notConfirmed(call, answer.action) }
-    call.log.info({ tool: name, credential: fp, outcome: 'accepted' }, 'confirmation accepted')
-    const field = PAYMENT_URL[name]
-    if (!field || !modes.url) return { kind: 'run' }
-    return {
-      kind: 'run',
-      after: async (result) => {
-        const url = paymentUrl(result, field)
-        if (!url) return result
-        const requestState = await this.codec.mint({ ...state, s: 'open', r: result })
-        return inputRequired({
-          inputRequests: { open: inputRequired.elicitUrl({ message: paymentMessage(name), url }) },
-          requestState
-        })
-      }
-    }
+    return accepted(call, fp, modes, async (result, url) => {
+      const requestState = await this.codec.mint({ ...state, s: 'open', r: result })
+      return inputRequired({
+        inputRequests: { open: inputRequired.elicitUrl({ message: paymentMessage(name), url }) },
+        requestState
+      })
+    })
   }
 
   private async push (call: GateCall, args: Record<string, unknown>, modes: Modes): Promise<GateOutcome> {
@@ -186,23 +178,15 @@ export class Confirmer {
       action = 'cancel'
     }
     if (action !== 'accept') return { kind: 'answer', result: this.notConfirmed(call, action) }
-    call.log.info({ tool: name, credential: fp, outcome: 'accepted' }, 'confirmation accepted')
-    const field = PAYMENT_URL[name]
-    if (!field || !modes.url) return { kind: 'run' }
-    return {
-      kind: 'run',
-      after: async (result) => {
-        const url = paymentUrl(result, field)
-        if (!url) return result
-        let opened: 'accept' | 'decline' | 'cancel' = 'cancel'
-        try {
-          opened = (await ctx.mcpReq.elicitInput({ mode: 'url', message: paymentMessage(name), url, elicitationId: randomUUID() }, ask)).action
-        } catch (err) {
-          if (ctx.mcpReq.signal.aborted) throw err
-        }
-        return afterPaymentPage(result, { kind: 'elicit', action: opened })
+    return accepted(call, fp, modes, async (result, url) => {
+      let opened: 'accept' | 'decline' | 'cancel' = 'cancel'
+      try {
+        opened = (await ctx.mcpReq.elicitInput({ mode: 'url', message: paymentMessage(name), url, elicitationId: randomUUID() }, ask)).action
+      } catch (err) {
+        if (ctx.mcpReq.signal.aborted) throw err
       }
-    }
+      return afterPaymentPage(result, { kind: 'elicit', action: opened })
+    })
   }
 
   private notConfirmed (call: GateCall, action: 'decline' | 'cancel'): CallToolResult {
@@ -245,6 +229,24 @@ export class Confirmer {
 }
 
 interface Modes { form: boolean, url: boolean }
+
+/**
+ * The person said yes: log it and run. A payment tool whose client can open a URL then offers the
+ * checkout page through `openPage` (a third 2026-07-28 round, or a URL-mode elicitation/create).
+ */
+function accepted (call: GateCall, fp: string, modes: Modes, openPage: (result: CallToolResult, url: string) => Promise<CallToolResult | InputRequiredResult>): GateOutcome {
+  const name = call.tool.def.name
+  call.log.info({ tool: name, credential: fp, outcome: 'accepted' }, 'confirmation accepted')
+  const field = PAYMENT_URL[name]
+  if (!field || !modes.url) return { kind: 'run' }
+  return {
+    kind: 'run',
+    after: async (result) => {
+      const url = paymentUrl(result, field)
+      return url ? await openPage(result, url) : result
+    }
+  }
+}
 
 /** An empty elicitation capability means form mode (spec); URL mode only when declared. */
 function elicitationModes (caps: ClientCapabilities | undefined): Modes {
