@@ -19,7 +19,7 @@ import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
 import { checkRequest, checkParams, errorJson, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type Id } from '../src/mcp/gate.js'
 import type { ToolRegistry, ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
-import { parseBoolean } from '../src/config.js'
+import { commaList, parseBoolean } from '../src/config.js'
 import { headerValue } from '../src/header.js'
 import { originGuard } from './origin-guard.js'
 import type { Confirmer } from '../src/confirm/gate.js'
@@ -257,7 +257,7 @@ function narrow (base: ViewFilter, req: FastifyRequest, registry: ToolRegistry):
   if (tsHeader === undefined && toolsHeader === undefined && roHeader === undefined) return base
   let toolsets = base.toolsets
   if (tsHeader !== undefined) {
-    const names = list(tsHeader)
+    const names = commaList(tsHeader)
     const valid = TOOLSETS as readonly string[]
     const unknown = names.filter((s) => !valid.includes(s))
     if (names.length === 0 || unknown.length) return `Invalid x-mcp-toolsets header: ${names.length ? `unknown toolset ${unknown.join(', ')}` : 'no toolset named'}; valid toolsets: ${TOOLSETS.join(', ')}`
@@ -265,7 +265,7 @@ function narrow (base: ViewFilter, req: FastifyRequest, registry: ToolRegistry):
   }
   let tools = base.tools
   if (toolsHeader !== undefined) {
-    const names = list(toolsHeader)
+    const names = commaList(toolsHeader)
     const unknown = names.filter((n) => !registry.all.has(n))
     if (names.length === 0 || unknown.length) return `Invalid x-mcp-tools header: ${names.length ? `unknown tool ${unknown.join(', ')}` : 'no tool named'}; valid tools: ${[...registry.all.keys()].join(', ')}`
     tools = names.filter((n) => !base.tools || base.tools.includes(n))
@@ -277,10 +277,6 @@ function narrow (base: ViewFilter, req: FastifyRequest, registry: ToolRegistry):
     readOnly = base.readOnly || ro
   }
   return { toolsets, tools, readOnly, outputSchemas: base.outputSchemas }
-}
-
-function list (s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean)
 }
 
 function toWebRequest (req: FastifyRequest, signal: AbortSignal): Request {

@@ -56,7 +56,7 @@ function normalise (o: PilotStatusMcpOptions) {
     oauthScopes: s.oauthScopes?.length ? s.oauthScopes : undefined,
     redisClient,
     // A first call's claim on an idempotency key lapses after this (the call cannot still be running).
-    guardOptions: guardOptions(s, (field) => field, s.upstreamTimeoutMs + s.requestTimeoutMs),
+    guardOptions: guardOptions(s, (field) => field, s.upstreamTimeoutMs + s.requestTimeoutMs)
   }
 }
 type Normalised = ReturnType<typeof normalise>

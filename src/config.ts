@@ -317,6 +317,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** A comma list as the environment and narrowing headers write it: items trimmed, empty ones dropped. */
+export function commaList (text: string): string[] {
+  return text.split(',').map((x) => x.trim()).filter(Boolean)
+}
+
 /** true/1/yes/on and false/0/no/off, any case, trimmed; anything else is undefined. */
 export function parseBoolean (value: string): boolean | undefined {
   const v = value.trim().toLowerCase()
@@ -340,7 +345,7 @@ function fromText (schema: Schema, text: string): unknown {
     case 'Boolean': return parseBoolean(text) ?? text
     case 'Union': return text.toLowerCase()
     case 'Array': {
-      const items = text.split(',').map((x) => x.trim()).filter(Boolean)
+      const items = commaList(text)
       return schema.allMeansAny && items.length === 1 && items[0] === 'all' ? undefined : items
     }
     default: return text

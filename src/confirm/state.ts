@@ -4,6 +4,7 @@
 // @see https://modelcontextprotocol.io/specification/draft/basic/patterns/mrtr
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { SharedStore } from '../store/store.js'
+import { canonicalJson } from '../guard/canonical.js'
 import { createRequestStateCodec, type RequestStateCodec } from '@modelcontextprotocol/server'
 
 /** How long a question stays answerable: the SDK codec's expiry and the single-use record's lifetime. */
@@ -67,16 +68,7 @@ export function newApprovalId (): string {
 
 /** sha256 over the arguments serialised with sorted keys, so the same call digests the same. */
 export function argumentsDigest (args: unknown): string {
-  return createHash('sha256').update(stableJson(args)).digest('base64url')
-}
-
-function stableJson (v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`
-  }
-  return JSON.stringify(v) ?? 'null'
+  return createHash('sha256').update(canonicalJson(args)).digest('base64url')
 }
 
 /** Approval consumption: true the first time an id is seen within ttlMs, false afterwards. */
