@@ -4,11 +4,9 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { checkKey, describeCheck } from '../src/check.js'
 import { sandbox, SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from './helper.js'
-
-const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
+import { CLI } from './paths.js'
 
 interface Run { code: number | null, stdout: string, stderr: string }
 

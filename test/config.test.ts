@@ -3,15 +3,13 @@
 // the CLI stopping at once on bad values.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
   loadConfig, ConfigError, ENV_DOC, SETTINGS, SERVER_ONLY, parseBoolean, parseSetting, pluginOptions,
   readmeTable, resolvePluginSettings, envCredentials, type SettingKey
 } from '../src/config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/meta.js'
-
-const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
+import { CLI, repoPath } from './paths.js'
 
 t.test('defaults', async (t) => {
   const c = loadConfig({})
@@ -130,33 +128,33 @@ t.test('every bad value is named', async (t) => {
 })
 
 t.test('the CLI stops at once on a bad value, naming the variable', async (t) => {
-  const r = spawnSync(process.execPath, [CLI, 'http'], { env: { PATH: process.env.PATH, PORT: 'abc' }, encoding: 'utf8', timeout: 20000 })
+  const r = spawnSync(process.execPath, [CLI, 'http'], { env: { PATH: process.env.PATH, PORT: 'abc' }, encoding: 'utf8', timeout: 90_000 })
   t.equal(r.status, 1)
   t.match(r.stderr, /PORT must be a whole number from 0 to 65535 \(got "abc"\)/)
   t.equal(r.stdout, '')
-  const u = spawnSync(process.execPath, [CLI, 'http', '--bogus'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 20000 })
+  const u = spawnSync(process.execPath, [CLI, 'http', '--bogus'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 90_000 })
   t.equal(u.status, 1)
   t.match(u.stderr, /unknown argument "--bogus"/)
 })
 
 t.test('--help lists modes, flags and every variable; --version', async (t) => {
-  const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', timeout: 20000 })
+  const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', timeout: 90_000 })
   t.equal(r.status, 0)
   for (const word of ['stdio', 'http', 'check', '--sandbox', '--port', '--host', '--key', '--port=<n>']) t.match(r.stdout, word)
   for (const [name] of ENV_DOC) t.match(r.stdout, name, `documents ${name}`)
-  const v = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', timeout: 20000 })
+  const v = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', timeout: 90_000 })
   t.equal(v.stdout.trim(), PACKAGE_VERSION)
 })
 
 t.test('meta constants match package.json', async (t) => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8'))
   t.equal(PACKAGE_NAME, pkg.name)
   t.equal(PACKAGE_VERSION, pkg.version)
   t.equal(pkg.bin['pilot-status-mcp'], 'dist/src/cli.js')
 })
 
 t.test('the README\'s configuration table is the schema\'s (UPDATE_DOCS=1 rewrites it)', async (t) => {
-  const file = new URL('../README.md', import.meta.url)
+  const file = repoPath('README.md')
   const readme = readFileSync(file, 'utf8')
   const m = /(<!-- settings:start[^>]*-->\n)([\s\S]*?)(\n<!-- settings:end -->)/.exec(readme)
   if (!m) { t.fail('README has no settings:start/end markers'); return }

@@ -54,7 +54,7 @@ async function gatedUpstream (t: Test) {
   })
   /** Resolves once the upstream has received `n` requests in all (fails after a generous bound). */
   const seenCount = async (n: number, what: string) => {
-    const end = Date.now() + 20_000
+    const end = Date.now() + 90_000
     while (seen.length < n) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what} (upstream saw ${seen.length})`)
       await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 200) })

@@ -2,15 +2,13 @@
 // loopback upstream that counts writes): the 1.x SDK client answers the 2025-era
 // `elicitation/create`, the 2.x client the 2026-07-28 input-required round.
 import t, { type Test } from 'tap'
-import { fileURLToPath } from 'node:url'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { CHECKOUT_URL, SEND, textOf, upstream, type Answer, type Asked } from './fixtures.js'
-
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
+import { CLI } from '../paths.js'
 
 interface Person { asked: Asked[], answer: (q: Asked) => Answer }
 

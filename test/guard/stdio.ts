@@ -2,13 +2,11 @@
 // idempotency keys and the send limit work with the default in-memory store and with REDIS_URL
 // (ioredis is loaded outside the stdio bundle, only when asked for).
 import t, { type Test } from 'tap'
-import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { testRedisUrl } from '../store/redis-server.js'
 import { isSend, newKey, TO, upstream } from './helpers.js'
-
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
+import { CLI } from '../paths.js'
 
 async function run (t: Test, env: Record<string, string>): Promise<void> {
   const up = await upstream(t)

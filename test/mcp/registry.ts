@@ -5,8 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { registry, sandbox, product, mcpClient, rawPost, SANDBOX_KEYS } from '../helper.js'
 import { CATALOGUE } from '../fixtures/catalogue.js'
 import { NUMBER_ID_PARAM, compact } from '../../src/mcp/registry.js'
+import { repoPath } from '../paths.js'
 
-const SNAPSHOT = new URL('../snapshots/tools-list.json', import.meta.url)
+const SNAPSHOT = repoPath('test/snapshots/tools-list.json')
 const hintLetters = (a: { readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean }) =>
   `${a.readOnlyHint ? 'R' : ''}${a.destructiveHint ? 'D' : ''}${a.idempotentHint ? 'I' : ''}${a.openWorldHint ? 'O' : ''}`
 

@@ -3,11 +3,11 @@
 // the MCP origin, and `http --sandbox` announcing the sandbox as its authorization server.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import pilotStatusMcp, { pilotStatusMcpWellKnown } from '../../src/app.js'
 import { metadataLocations } from '../../plugins/protected-resource.js'
 import { SANDBOX_KEYS, product, rawPost, sandbox } from '../helper.js'
+import { CLI } from '../paths.js'
 
 const LIST = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list', arguments: {} } }
 
@@ -154,7 +154,7 @@ t.test('authorization-server routes on the MCP origin forward to the real endpoi
 })
 
 t.test('http --sandbox names the sandbox as authorization server and its own URL as resource', async (t) => {
-  const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
+  const cli = CLI
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' }
   const child = spawn(process.execPath, [cli, 'http', '--sandbox', '--host', '127.0.0.1', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   t.teardown(() => { child.kill('SIGKILL') })

@@ -5,8 +5,9 @@
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { ENV_DOC, envExample, loadConfig } from '../../src/config.js'
+import { repoPath } from '../paths.js'
 
-const file = new URL('../../.env.example', import.meta.url)
+const file = repoPath('.env.example')
 if (process.env.UPDATE_DOCS === '1' && readFileSync(file, 'utf8') !== envExample()) writeFileSync(file, envExample())
 const text = readFileSync(file, 'utf8')
 const lines = text.split('\n')

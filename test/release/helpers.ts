@@ -5,11 +5,10 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { ROOT, CLI } from '../paths.js'
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
+export { ROOT, CLI }
 /** A minimal environment, so nothing from the developer's shell (keys, LOG_LEVEL …) leaks in. */
 export const baseEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
 

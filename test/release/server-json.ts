@@ -8,10 +8,10 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { ENV_DOC, loadConfig } from '../../src/config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../src/meta.js'
+import { repoPath } from '../paths.js'
 
-const root = new URL('../../', import.meta.url)
-const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'))
-const server = JSON.parse(readFileSync(new URL('server.json', root), 'utf8'))
+const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8'))
+const server = JSON.parse(readFileSync(repoPath('server.json'), 'utf8'))
 
 const SCHEMA = 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json'
 /** The registry's server-name rule: reverse-DNS namespace, one slash, alphanumeric at both ends. */

@@ -5,9 +5,8 @@
 // fails with EADDRNOTAVAIL and the process exits 1.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { CLI } from '../paths.js'
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
 const KEY = 'ps_warning_test_secret_key'
 const WARNING = '[pilot-status-mcp] WARNING: PILOT_STATUS_API_KEY is set and the server listens on 192.0.2.1: anyone who can reach port 8787 can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.'
 

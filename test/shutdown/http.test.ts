@@ -6,11 +6,10 @@ import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { rawPost } from '../helper.js'
 import { fakeUpstream, type Behaviour } from '../faults/fake-upstream.js'
+import { CLI } from '../paths.js'
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
 const TEMPLATE = { id: 'tpl_1', name: 'order_update', sendable: true }
 const KEY = { 'x-api-key': 'ps_shutdown_key' }
 
@@ -25,7 +24,7 @@ async function startServer (t: Test, apiUrl: string, env: Record<string, string>
   child.stderr!.on('data', (d) => { stderr += d })
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 90_000
   let m: RegExpExecArray | null = null
   while (!(m = /HTTP MCP endpoint: http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`)
@@ -81,7 +80,7 @@ t.test('SIGTERM: new connections refused, the in-flight call completes, exit 0',
   srv.child.kill('SIGTERM')
 
   // The upstream holds the answer, so the call stays in flight until released below.
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + 90_000
   let refused = false
   while (!refused && Date.now() < deadline) {
     refused = await tryConnect(srv.port) === 'refused'

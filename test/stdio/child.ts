@@ -1,11 +1,11 @@
 // Spawns the built CLI in stdio mode as a desktop client would (a real child process with piped
 // stdio) and collects what it prints; the child is stopped by its own pid when the test ends.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { CLI, repoPath } from '../paths.js'
 
-export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
-export const BUNDLE = fileURLToPath(new URL('../../dist/src/stdio.bundle.mjs', import.meta.url))
+export { CLI }
+export const BUNDLE = repoPath('dist/src/stdio.bundle.mjs')
 /** A minimal environment, so nothing from the developer's shell (keys, LOG_LEVEL …) leaks in. */
 export const baseEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
 

@@ -2,12 +2,11 @@
 // JSON-RPC only; logs go to stderr; closing stdin ends the process cleanly.
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { registry } from '../helper.js'
+import { CLI } from '../paths.js'
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url))
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
 
 async function connect (t: Test, opts: { modern?: boolean, env?: Record<string, string> } = {}): Promise<Client> {
@@ -48,11 +47,11 @@ t.test('stdout carries JSON-RPC only; stdin closing ends the process with 0', as
   send({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
   send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'templates_list', arguments: {} } })
   send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'messages_send', arguments: { text: 'no destination' } } })
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 90_000
   while (Date.now() < deadline && out.split('\n').filter(Boolean).length < 4) await new Promise((resolve) => setTimeout(resolve, 50))
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.stdin.end()
-  const code = await Promise.race([exit, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000))])
+  const code = await Promise.race([exit, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 60_000))])
   t.equal(code, 0, 'exits 0 when stdin closes')
   const lines = out.split('\n').filter(Boolean)
   t.equal(lines.length, 4, 'one line per request')

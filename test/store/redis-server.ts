@@ -52,7 +52,7 @@ export async function testRedisUrl (t: Test): Promise<string | undefined> {
 }
 
 async function waitReady (url: string): Promise<void> {
-  const end = Date.now() + 20_000
+  const end = Date.now() + 90_000
   for (;;) {
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
     c.on('error', () => {})

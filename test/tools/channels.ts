@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from './harness.js'
 import { UNTRUSTED_NOTICE } from '../../src/mcp/call.js'
 import { hints } from '../../tools/define.js'
+import { repoPath } from '../paths.js'
 
 const TENANT = { key: SANDBOX_KEYS.tenant }
 
@@ -19,7 +20,7 @@ export default async function suite (t: Test): Promise<void> {
     t.same(Object.keys(tool.entry.inputSchema.properties ?? {}), ['whatsappNumberId'], 'no other arguments')
     t.ok(JSON.stringify(tool.entry).length < 900, 'tools/list entry is compact')
     t.match(tool.def.description, /messages_send newsletterId/)
-    const source = readFileSync(new URL('../../tools/channels.ts', import.meta.url), 'utf8')
+    const source = readFileSync(repoPath('tools/channels.ts'), 'utf8')
     t.equal(source.split("'/v1/newsletters'").length - 1, 1, 'the path is written once')
     t.match(source, /INFERRED endpoint/)
   })

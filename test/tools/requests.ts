@@ -8,8 +8,9 @@ import { ALL_TOOLS } from '../../tools/index.js'
 import { SANDBOX_GROUPS } from '../../sandbox/core.js'
 import { SANDBOX_CALL_CONTACTS, callState } from '../../sandbox/calls.js'
 import type { RunningSandbox, RecordedRequest } from '../../sandbox/server.js'
+import { repoPath } from '../paths.js'
 
-const SNAPSHOT = new URL('../snapshots/tool-requests.json', import.meta.url)
+const SNAPSHOT = repoPath('test/snapshots/tool-requests.json')
 /** The headers a tool decides (credentials and the chosen number); transport headers are the client's business. */
 const HEADERS = ['x-api-key', 'x-api-key-id', 'authorization', 'x-whatsapp-number-id', 'content-type'] as const
 
