@@ -4,3 +4,6 @@
 // most of these tests cost. One module alone: npx tap test/audit/audit.test.ts --grep=<test name>
 import 'tap'
 import './every-tool.js'
+import './outcomes.js'
+import './loggers.js'
+import './secrets.js'
