@@ -101,7 +101,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   const confirmer = o.confirm === 'off' ? undefined : new Confirmer({ mode: o.confirm, tools: o.confirmTools, secret: o.confirmSecret, once: storeConsumeOnce(guards.store) })
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
-  await app.register(health, { store: () => guards.state() })
+  await app.register(health, { store: () => guards.state(), upstream: api })
   await app.register(auth, {
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
