@@ -284,7 +284,7 @@ export const SETTINGS = {
     env: 'PILOT_STATUS_AUDIT_LOG',
     group: 'Observability',
     default: true,
-    description: '`on`: every irreversible tool call (the tools that ask for confirmation by default) writes one `audit` log line, at `info` whatever `LOG_LEVEL` says; `off`: no audit lines. See [Audit trail](#audit-trail).'
+    description: '`true`/`on`: every call of an irreversible tool (those that ask for confirmation by default) writes one `audit` log line, at `info` whatever `LOG_LEVEL` says; `false`/`off`: none. See [Audit trail](#audit-trail).'
   }),
   resourceName: s(Type.String(), {
     default: 'Pilot Status MCP server',
