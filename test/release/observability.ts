@@ -9,6 +9,9 @@ import { parse } from 'yaml'
 import { repoPath } from '../paths.js'
 import { ATTR, METRICS } from '../../src/telemetry/names.js'
 
+// Grafana's syntax for a dashboard variable, not a template string.
+// eslint-disable-next-line no-template-curly-in-string
+const DATASOURCE_VARIABLE = '${datasource}'
 const read = (p: string) => readFileSync(repoPath(p), 'utf8')
 const yaml = (p: string) => parse(read(p)) as Record<string, any>
 
@@ -94,7 +97,7 @@ t.test('the dashboard is well-formed for provisioning', async (t) => {
   const ids = allPanels.map((p) => p.id)
   t.equal(new Set(ids).size, ids.length, 'panel ids are unique')
   for (const p of allPanels.filter((x) => x.type !== 'row')) {
-    t.equal(p.datasource?.uid, '${datasource}', `${p.title}: the data source variable`)
+    t.equal(p.datasource?.uid, DATASOURCE_VARIABLE, `${p.title}: the data source variable`)
     t.ok(p.gridPos.x + p.gridPos.w <= 24, `${p.title}: fits the grid`)
   }
   t.ok(dashboard.templating.list.some((v) => v.name === 'datasource'), 'a data source variable')
