@@ -104,3 +104,12 @@ t.test('the kind of credential: key id and bearer token', async (t) => {
   const bearer = await one(t, p, 'messages_send', send('b'), { authorization: 'Bearer tok_audit_1' })
   t.same([bearer.credential, bearer.credentialKind], [fingerprint({ kind: 'bearer', token: 'tok_audit_1', source: 'header' }), 'bearer'])
 })
+
+t.test('2026-07-28, confirmation required, a client that cannot ask: refused at the gate', async (t) => {
+  const up = await upstream(t)
+  const p = await product(t, up.url, { apiKey: KEY, envKeyFallback: true, confirm: 'required' })
+  const { client } = await modernClient(t, p.mcp, { elicitation: false })
+  const lines = await newLines(p, () => client.callTool(SEND))
+  t.same(lines.map((l) => [l.tool, l.credentialKind, l.outcome, l.reason]), [['messages_send', 'env', 'refused', 'confirmation_required']])
+  t.equal(up.requests.length, 0)
+})
