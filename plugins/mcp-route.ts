@@ -24,6 +24,7 @@ import { headerValue } from '../src/header.js'
 import { originGuard } from './origin-guard.js'
 import type { Confirmer } from '../src/confirm/gate.js'
 import type { Guards } from '../src/guard/guards.js'
+import type { AuditTrail } from '../src/audit.js'
 
 export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
@@ -43,6 +44,8 @@ export interface McpRouteOptions {
   confirm?: Confirmer
   /** Send guards shared by every request (idempotency keys, duplicate guard, send policy). */
   guards?: Guards
+  /** The audit trail of irreversible actions; absent: off. */
+  audit?: AuditTrail
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
@@ -127,7 +130,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     if (typeof filter === 'string') return rpcError(reply, 400, INVALID_REQUEST, filter, id)
     const versionHeader = headerValue(req.headers['mcp-protocol-version'])
 
-    const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm, guards: opts.guards }
+    const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm, guards: opts.guards, audit: opts.audit }
 
     // Abort the upstream work when the client goes away or the request overruns its deadline.
     const ac = new AbortController()

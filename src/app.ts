@@ -22,6 +22,7 @@ import { storeConsumeOnce } from './confirm/state.js'
 import { createStore, type RedisClient } from './store/store.js'
 import { Guards } from './guard/guards.js'
 import { guardOptions } from './guard/settings.js'
+import { AuditTrail } from './audit.js'
 
 const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
 
@@ -100,7 +101,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   const confirmer = o.confirm === 'off' ? undefined : new Confirmer({ mode: o.confirm, tools: o.confirmTools, secret: o.confirmSecret, once: storeConsumeOnce(guards.store) })
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
-  await app.register(health, { store: () => guards.state() })
+  await app.register(health, { store: () => guards.state(), upstream: api })
   await app.register(auth, {
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
@@ -124,7 +125,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     allowedOrigins: o.allowedOrigins,
     fastPath: o.fastPath,
     confirm: confirmer,
-    guards
+    guards,
+    audit: o.auditLog ? new AuditTrail() : undefined
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, registry, tools: o.defs.filter((d) => d.toolset === toolset) })

@@ -280,6 +280,12 @@ export const SETTINGS = {
     refine: (v: string, name: string) => parseSendLimit(name, v),
     description: 'Sends per credential over every sending tool, e.g. `30/min,500/day`; a refusal says when the next send is allowed.'
   })),
+  auditLog: s(Type.Boolean(), {
+    env: 'PILOT_STATUS_AUDIT_LOG',
+    group: 'Observability',
+    default: true,
+    description: '`true`/`on`: every call of an irreversible tool (those that ask for confirmation by default) writes one `audit` log line, at `info` whatever `LOG_LEVEL` says; `false`/`off`: none. See [Audit trail](#audit-trail).'
+  }),
   resourceName: s(Type.String(), {
     default: 'Pilot Status MCP server',
     description: 'Human name in the protected-resource metadata.'

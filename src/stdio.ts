@@ -19,6 +19,7 @@ import { Guards } from './guard/guards.js'
 import { ENV_NAMES, guardOptions } from './guard/settings.js'
 import { createStore } from './store/store.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
+import { AuditTrail } from './audit.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
 export interface StdioHandle {
@@ -53,6 +54,7 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     view,
     log: logger,
     guards: io.guards,
+    audit: config.auditLog ? new AuditTrail() : undefined,
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
     confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret, once: io.guards ? storeConsumeOnce(io.guards.store) : undefined })
   }

@@ -112,6 +112,7 @@ export class ApiClient {
   private dispatcher: Dispatcher | undefined
   private readonly ownsDispatcher: boolean
   private closed = false
+  private heardAt = 0
 
   constructor (opts: ApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
@@ -138,6 +139,32 @@ export class ApiClient {
         if (wait === undefined || opts.signal?.aborted) throw err
         await sleep(wait, opts.signal)
       }
+    }
+  }
+
+  /** When the API last answered anything (any HTTP status), ms since the epoch; 0: never. For /ready. */
+  get lastAnswerAt (): number {
+    return this.heardAt
+  }
+
+  /**
+   * One GET of `<baseUrl>/v1` without credentials, never retried, the body discarded: any HTTP
+   * answer (401 and 404 included) means the API is reachable. For /ready when no call was answered lately.
+   */
+  async probe (timeoutMs: number): Promise<{ reachable: true, status: number } | { reachable: false, error: string }> {
+    try {
+      const u = undici ?? await loadUndici()
+      const res = await u.request(`${this.baseUrl}/v1`, {
+        method: 'GET',
+        headers: { 'user-agent': USER_AGENT, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: this.pool(u)
+      })
+      this.heardAt = Date.now()
+      await res.body.dump()
+      return { reachable: true, status: res.statusCode }
+    } catch (err) {
+      return { reachable: false, error: mapTransportError(err, undefined, timeoutMs).message }
     }
   }
 
@@ -229,6 +256,7 @@ export class ApiClient {
       } catch (err) {
         throw mapTransportError(err, caller, this.timeoutMs)
       }
+      this.heardAt = Date.now()
       try {
         text = await readLimited(res.body, this.maxResponseBytes)
       } catch (err) {

@@ -15,6 +15,7 @@ import { fingerprint, type Credentials } from '../api/credentials.js'
 import type { ToolLogger } from '../../tools/define.js'
 import { acceptedArguments } from '../mcp/call.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from '../mcp/registry.js'
+import { decided } from '../audit.js'
 import { needsConfirmation, type ConfirmMode, type ConfirmPolicy } from './policy.js'
 import { describeCall, type Reader } from './describe.js'
 import {
@@ -197,7 +198,7 @@ export class Confirmer {
     const text = action === 'decline'
       ? `The person declined this ${name} call when asked to confirm it. Nothing was run: nothing was sent, changed or charged. Do not call it again unless the person asks for it.`
       : `The person dismissed the confirmation of this ${name} call without answering. Nothing was run: nothing was sent, changed or charged. Ask the person before trying again.`
-    return { ...(call.outputSchemaListed ? { isError: true } : {}), content: [{ type: 'text', text }] }
+    return decided({ ...(call.outputSchemaListed ? { isError: true } : {}), content: [{ type: 'text', text }] }, { outcome: 'declined', reason: action === 'decline' ? 'declined' : 'dismissed' })
   }
 
   private refuse (call: GateCall, outcome: string, why: string): GateOutcome {
@@ -205,10 +206,10 @@ export class Confirmer {
     call.log.warn({ tool: name, credential: fingerprint(call.credentials), outcome }, 'confirmation refused')
     return {
       kind: 'answer',
-      result: {
+      result: decided({
         isError: true,
         content: [{ type: 'text', text: `${why}. Nothing was run. To do this, call ${name} again without inputResponses or requestState: the person is asked again.` }]
-      }
+      }, { outcome: 'refused', reason: outcome })
     }
   }
 
@@ -221,10 +222,10 @@ export class Confirmer {
     const fix = era === 'none'
       ? 'Use a client on the MCP 2026-07-28 revision that supports elicitation, or run this server over stdio with a client that supports elicitation'
       : 'Use an MCP client that supports elicitation (form mode)'
-    return {
+    return decided({
       isError: true,
       content: [{ type: 'text', text: `${name} needs a person's confirmation on this server (confirmation policy: required), and ${why}. Nothing was run. ${fix}; or the server operator can change PILOT_STATUS_CONFIRM.` }]
-    }
+    }, { outcome: 'refused', reason: 'confirmation_required' })
   }
 }
 

@@ -15,6 +15,7 @@ import { Idempotency, type IdempotencyRecord } from './idempotency.js'
 import { ALLOW_DUPLICATE_PARAM, IDEMPOTENCY_KEY_PARAM, SEND_DESTINATION, isSending, takesIdempotencyKey, validIdempotencyKey } from './params.js'
 import { normaliseDestination, type AllowList, type SendLimit } from './parse.js'
 import { SendPolicy } from './send-policy.js'
+import { decided } from '../audit.js'
 
 export interface GuardOptions {
   store: SharedStore
@@ -79,7 +80,7 @@ export class Guards {
     delete parsed[IDEMPOTENCY_KEY_PARAM]
     delete parsed[ALLOW_DUPLICATE_PARAM]
     if (key !== undefined && !validIdempotencyKey(key)) {
-      return errorResult(`Invalid arguments for ${def.name}:\n- ${IDEMPOTENCY_KEY_PARAM}: 1-255 printable characters, no control characters\nThe tool was not run.`)
+      return refusal('invalid_arguments', `Invalid arguments for ${def.name}:\n- ${IDEMPOTENCY_KEY_PARAM}: 1-255 printable characters, no control characters\nThe tool was not run.`)
     }
 
     const sending = isSending(def)
@@ -87,7 +88,7 @@ export class Guards {
     if (sending) {
       const refused = this.policy.refusedDestination(destinations)
       if (refused !== undefined) {
-        return errorResult(`${def.name} refused by this server's send policy: ${refused} is not an allowed destination (PILOT_STATUS_SEND_ALLOW). Nothing was sent. Ask the server's operator if it should be allowed.`)
+        return refusal('allow_list', `${def.name} refused by this server's send policy: ${refused} is not an allowed destination (PILOT_STATUS_SEND_ALLOW). Nothing was sent. Ask the server's operator if it should be allowed.`)
       }
     }
     const limited = sending && this.policy.limits.length > 0
@@ -117,7 +118,7 @@ export class Guards {
         if (!r.ok) {
           await undoAll()
           const secs = Math.max(1, Math.ceil((r.retryAt - this.now()) / 1000))
-          return errorResult(`${def.name} refused by the send limit ${r.limit.label} for this credential (PILOT_STATUS_SEND_LIMIT). The next send is allowed at ${iso(r.retryAt)} (in ${secs} s). Nothing was sent.`)
+          return refusal('rate_limit', `${def.name} refused by the send limit ${r.limit.label} for this credential (PILOT_STATUS_SEND_LIMIT). The next send is allowed at ${iso(r.retryAt)} (in ${secs} s). Nothing was sent.`)
         }
         undo.push(r.release)
       }
@@ -130,7 +131,7 @@ export class Guards {
           await undoAll()
           const ago = Math.max(0, Math.round((this.now() - d.at) / 1000))
           const what = d.pending ? `an identical ${def.name} to ${d.to} is being sent right now (started ${ago} s ago)` : `an identical ${def.name} to ${d.to} was already sent ${ago} s ago (at ${iso(d.at)})`
-          return errorResult(`${def.name} refused as a duplicate: ${what}, within this server's duplicate window of ${Math.round(this.dedupe!.windowMs / 1000)} s (PILOT_STATUS_DEDUPE_WINDOW). Nothing was sent. Check it with messages_history; only if the user wants the same message sent again, call again with ${ALLOW_DUPLICATE_PARAM}: true.`)
+          return refusal('duplicate', `${def.name} refused as a duplicate: ${what}, within this server's duplicate window of ${Math.round(this.dedupe!.windowMs / 1000)} s (PILOT_STATUS_DEDUPE_WINDOW). Nothing was sent. Check it with messages_history; only if the user wants the same message sent again, call again with ${ALLOW_DUPLICATE_PARAM}: true.`)
         }
         const k = dupKey
         if (!allowDuplicate) undo.push(() => this.dedupe!.release(k))
@@ -138,7 +139,7 @@ export class Guards {
     } catch (err) {
       await undoAll()
       if (err instanceof StoreUnavailableError) {
-        return errorResult(`${def.name} was not run: the shared store that guards sends (idempotency keys, limits, duplicates) is unavailable: ${err.message}. Nothing was sent; try again shortly.`)
+        return refusal('store_unavailable', `${def.name} was not run: the shared store that guards sends (idempotency keys, limits, duplicates) is unavailable: ${err.message}. Nothing was sent; try again shortly.`)
       }
       throw err
     }
@@ -187,25 +188,25 @@ export class Guards {
         const note = `Replayed: idempotencyKey ${k} was first used at ${first}; this is that call's kept result. Nothing was sent again.`
         const content = kept.content.map((c, i) => (i === 0 && c.type === 'text' ? { ...c, text: `${note}\n${c.text}` } : c))
         if (!content.some((c) => c.type === 'text')) content.unshift({ type: 'text', text: note })
-        return {
+        return decided({
           ...kept,
           content,
           ...(kept.structuredContent ? { structuredContent: { ...kept.structuredContent, ...marker('done') } } : {})
-        }
+        }, { outcome: 'replayed' })
       }
       case 'conflict':
-        return errorResult(`${tool} refused: idempotencyKey ${k} was already used at ${first} with different arguments. Nothing was sent. Use a new key for a different request, or repeat the first call's exact arguments to get its result.`)
+        return refusal('conflict', `${tool} refused: idempotencyKey ${k} was already used at ${first} with different arguments. Nothing was sent. Use a new key for a different request, or repeat the first call's exact arguments to get its result.`)
       case 'still-running':
-        return errorResult(`${tool} was not run again: the first call with idempotencyKey ${k} (started ${first}) is still running. Nothing was sent by this call; call again with the same key and arguments to get its result.`)
+        return refusal('in_flight', `${tool} was not run again: the first call with idempotencyKey ${k} (started ${first}) is still running. Nothing was sent by this call; call again with the same key and arguments to get its result.`)
       case 'unknown':
       case 'stale': {
         const why = kind === 'stale'
           ? 'its server stopped before it finished'
           : `it failed with: ${(record.text ?? '').split('\n')[0]}`
-        return {
+        return decided({
           ...errorResult(`${tool} was not run again: the first call with idempotencyKey ${k} (at ${first}) has an unknown outcome (${why}). It may have taken effect. Check message_get or messages_history (or the matching list tool) before doing anything else; do not send it again with a new key unless that check shows it did not go out.`),
           structuredContent: marker('unknown')
-        }
+        }, { outcome: 'replayed', reason: 'first_call_unknown' })
       }
     }
   }
@@ -253,6 +254,11 @@ function mayHaveTakenEffect (err: unknown): boolean {
 
 function destinationsOf (tool: string, args: Record<string, unknown>): string[] {
   return (SEND_DESTINATION[tool] ?? []).map((k) => args[k]).filter((v): v is string => typeof v === 'string')
+}
+
+/** A refusal of the send guards, with its reason code for the audit line. */
+function refusal (reason: string, text: string): ToolResult {
+  return decided(errorResult(text), { outcome: 'refused', reason })
 }
 
 function textOf (r: ToolResult): string {

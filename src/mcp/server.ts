@@ -12,6 +12,7 @@ import { errorResult } from './errors.js'
 import type { Exec, Guards } from '../guard/guards.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 import type { Confirmer } from '../confirm/gate.js'
+import type { AuditTrail } from '../audit.js'
 
 export const INSTRUCTIONS = [
   'Pilot Status WhatsApp API tools: send WhatsApp messages, read conversations, manage numbers, templates, groups, webhooks and calls.',
@@ -31,6 +32,8 @@ export interface CallScope {
   confirm?: Confirmer
   /** Send guards over the shared store (src/guard); without them tools run unguarded. */
   guards?: Guards
+  /** The audit trail of irreversible actions (src/audit.ts); absent: off. */
+  audit?: AuditTrail
 }
 
 /** Where a tools/call served by the SDK leaves its outcome: one holder per JSON-RPC request. */
@@ -100,11 +103,13 @@ function scopeOf (deps: ServerDeps, authInfo: AuthInfo | undefined): CallScope {
 
 /** Runs one tool for one request's scope and logs the call (the SDK handler and the HTTP fast path share it). */
 export async function runTool (api: ApiClient, scope: CallScope, tool: RegisteredTool, args: unknown, signal: AbortSignal, gated = false): Promise<CallOutcome> {
+  const audit = scope.audit?.begin(tool, args, scope)
+  if (audit) api = audit.watch(api)
   // A call that did not pass the confirmation gate (the HTTP fast path: a 2025-era client cannot
   // be asked) is refused here when the policy requires a person's yes.
   if (!gated && scope.confirm) {
     const refusal = scope.confirm.refuseUnasked(tool, scope.credentials, scope.log)
-    if (refusal) return { kind: 'result', result: refusal }
+    if (refusal) return audit?.end({ kind: 'result', result: refusal }) ?? { kind: 'result', result: refusal }
   }
   const started = performance.now()
   let last: CallOutcome | undefined
@@ -120,6 +125,7 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
   const outcome: CallOutcome = last !== undefined && last.result === result ? last : { kind: 'result', result }
   // Name, outcome and time only: arguments and results can hold personal data.
   scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+  audit?.end(outcome)
   return outcome
 }
 
@@ -175,7 +181,7 @@ export function createMcpServer (deps: ServerDeps): Server {
         outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === name && e.outputSchema !== undefined)
       })
       : undefined
-    if (gate?.kind === 'answer') return gate.result
+    if (gate?.kind === 'answer') return scope.audit ? scope.audit.answered(tool, req.params.arguments, scope, gate.result) : gate.result
     const outcome = await runTool(deps.api, scope, tool, req.params.arguments, ctx.mcpReq.signal, true)
     const holder = ctx.http?.authInfo?.extra?.[OUTCOME_KEY] as OutcomeHolder | undefined
     if (holder) holder.outcome = outcome
