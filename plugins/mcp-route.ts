@@ -7,14 +7,12 @@
 // (CallOutcome) and the route decides the HTTP answer, e.g. an OAuth challenge for a single call.
 // @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import {
-  classifyInboundRequest, createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS,
-  type JSONRPCRequest
-} from '@modelcontextprotocol/server'
+import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCRequest } from '@modelcontextprotocol/server'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import type { ApiClient } from '../src/api/client.js'
 import type { AuthChallenge } from '../src/mcp/call.js'
-import { createMcpServer, scopeAuthInfo, SCOPE_KEY, SERVED_VERSIONS, type CallScope, type OutcomeHolder } from '../src/mcp/server.js'
+import { createMcpServer, scopeAuthInfo, SERVED_VERSIONS, type CallScope, type OutcomeHolder } from '../src/mcp/server.js'
+import { modernHandler } from '../src/mcp/modern.js'
 import { MultiplexTransport } from '../src/mcp/multiplex.js'
 import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
 import { checkRequest, checkParams, errorJson, fastModernRequest, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type FastRequest, type Id } from '../src/mcp/gate.js'
@@ -66,13 +64,8 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
   const server = createMcpServer({ api, validator })
   const mux = new MultiplexTransport()
   await server.connect(mux)
-  // The 2026-07-28 path: a Server per request is what this entry requires; it is cheap because
-  // the registry and validator are shared (~7 µs an instance, stack-notes.md).
-  const modern = createMcpHandler((ctx) => createMcpServer({
-    api,
-    validator,
-    cacheScope: (ctx.authInfo?.extra?.[SCOPE_KEY] as CallScope | undefined)?.narrowed ? 'private' : 'public'
-  }), { legacy: 'reject' })
+  // The SDK's 2026-07-28 entry, created on first use (src/mcp/modern.ts says why).
+  const modern = modernHandler(api, validator)
 
   app.addHook('onClose', async () => {
     await modern.close()

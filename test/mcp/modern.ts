@@ -12,6 +12,10 @@ import { isDeepStrictEqual } from 'node:util'
 import { classifyInboundRequest } from '@modelcontextprotocol/server'
 import pilotStatusMcp, { type PilotStatusMcpOptions } from '../../src/app.js'
 import { plainEnvelope } from '../../src/mcp/gate.js'
+import { modernHandler } from '../../src/mcp/modern.js'
+import { scopeAuthInfo, type CallScope } from '../../src/mcp/server.js'
+import { ApiClient } from '../../src/api/client.js'
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import { registry } from '../helper.js'
 import { fakeUpstream, type FakeUpstream, type Seen } from '../faults/fake-upstream.js'
 
@@ -330,4 +334,18 @@ t.test('OAuth challenge and the request deadline: the same on both paths', async
   const late = await p.both(call('templates_get', { id: 'hang' }), callHeaders('templates_get'))
   t.same(late.fast, { status: 200, contentType: 'application/json', challenge: undefined, body: { jsonrpc: '2.0', id: 7, error: { code: -32001, message: 'Request cancelled or timed out (limit 300 ms)' } } })
   t.same(late.fast, late.sdk, 'the SDK path answers the deadline the same way')
+})
+
+t.test('the SDK\'s 2026-07-28 handler is created by the first request that needs it, not before', async (t) => {
+  const api = new ApiClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000, readRetries: 0 })
+  t.teardown(() => api.close())
+  const h = modernHandler(api, new AjvJsonSchemaValidator())
+  t.equal(h.created, false, 'nothing at construction')
+  const scope: CallScope = { credentials: { kind: 'apiKey', key: 'ps_lazy', source: 'header' }, view: registry.view({}), log: { debug () {}, info () {}, warn () {}, error () {} } }
+  const discover = { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: META } }
+  const res = await h.fetch(new Request('http://localhost/mcp', { method: 'POST', headers: { 'content-type': 'application/json', 'mcp-protocol-version': V, 'mcp-method': 'server/discover' } }), { parsedBody: discover, authInfo: scopeAuthInfo(scope) })
+  t.equal(res.status, 200)
+  t.match(await res.json(), { result: { resultType: 'complete', supportedVersions: [V, '2025-11-25'] } })
+  t.equal(h.created, true, 'created by the first request')
+  await h.close()
 })
