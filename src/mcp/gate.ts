@@ -134,7 +134,10 @@ export function fastRequest (m: unknown, versionHeader: string | undefined, view
   const id = m.id as Id
   if (m.method === 'tools/list') return { method: 'tools/list', id }
   const tool = view.tools.get(params!.name as string)
-  return tool ? { method: 'tools/call', id, tool, args: params!.arguments as Record<string, unknown> | undefined } : undefined
+  const args = params!.arguments as Record<string, unknown> | undefined
+  // The SDK hands its handler a zod copy of the arguments, in which an own "__proto__" is lost.
+  if (args !== undefined && ownProto(args)) return undefined
+  return tool ? { method: 'tools/call', id, tool, args } : undefined
 }
 
 // ---- The 2026-07-28 era -------------------------------------------------------------------
