@@ -41,6 +41,7 @@ const SCENARIOS = [
   { id: 'read-pattern', label: 'read · SDK stateless pattern (McpServer per request)', mode: 'pattern', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
   { id: 'send-product', label: 'send · product (tools/call messages_send)', mode: 'product', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...SEND) },
   { id: 'send-bare', label: 'send · bare Fastify route, same upstream call', mode: 'bare', method: 'POST', path: '/bare/send', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SEND[1]) },
+  { id: 'send-modern', label: 'send · product, 2026-07-28 envelope', mode: 'product', method: 'POST', path: '/mcp', headers: modernHeaders(SEND[0]), body: callBody(...SEND, true) },
   { id: 'send-pattern', label: 'send · SDK stateless pattern (McpServer per request)', mode: 'pattern', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...SEND) },
   { id: 'list-product', label: 'tools/list · product (56 tools)', mode: 'product', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: LIST_BODY }
 ].filter((s) => !only || only.has(s.id))

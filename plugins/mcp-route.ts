@@ -1,22 +1,21 @@
 // The MCP endpoint: POST /mcp (JSON-RPC over Streamable HTTP, stateless), GET/DELETE → 405.
-// 2025-era requests go to one long-lived SDK Server through the multiplexing transport (or the
-// fast path, src/mcp/gate.ts decides); requests carrying the 2026-07-28 per-request envelope go
-// to the SDK's createMcpHandler. Every request is answered at once: what the SDK would drop
+// 2025-era requests go to one long-lived SDK Server through the multiplexing transport, requests
+// carrying the 2026-07-28 per-request envelope to the SDK's createMcpHandler; well-formed
+// tools/call and tools/list of either era take the fast path instead (src/mcp/gate.ts decides,
+// src/mcp/fast-path.ts answers). Every request is answered at once: what the SDK would drop
 // unanswered, the route refuses itself with the request's id. Calls report what happened
 // (CallOutcome) and the route decides the HTTP answer, e.g. an OAuth challenge for a single call.
 // @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import {
-  classifyInboundRequest, createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS,
-  type JSONRPCRequest
-} from '@modelcontextprotocol/server'
+import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCRequest } from '@modelcontextprotocol/server'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import type { ApiClient } from '../src/api/client.js'
 import type { AuthChallenge } from '../src/mcp/call.js'
-import { createMcpServer, scopeAuthInfo, SCOPE_KEY, SERVED_VERSIONS, type CallScope, type OutcomeHolder } from '../src/mcp/server.js'
+import { createMcpServer, scopeAuthInfo, SERVED_VERSIONS, type CallScope, type OutcomeHolder } from '../src/mcp/server.js'
+import { modernHandler } from '../src/mcp/modern.js'
 import { MultiplexTransport } from '../src/mcp/multiplex.js'
 import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
-import { checkRequest, checkParams, errorJson, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type Id } from '../src/mcp/gate.js'
+import { checkRequest, checkParams, errorJson, fastModernRequest, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type FastRequest, type Id } from '../src/mcp/gate.js'
 import type { ToolRegistry, ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
 import { commaList, parseBoolean } from '../src/config.js'
@@ -38,7 +37,7 @@ export interface McpRouteOptions {
   requestTimeoutMs: number
   allowedHosts: readonly string[]
   allowedOrigins: readonly string[]
-  /** Serve well-formed 2025-era tools/call and tools/list without the SDK (default true; README, Performance). */
+  /** Serve well-formed tools/call and tools/list (both eras) without the SDK (default true; README, Architecture). */
   fastPath?: boolean
   /** Asks a person before tools that cannot be undone (src/confirm); absent: never asks. */
   confirm?: Confirmer
@@ -68,13 +67,8 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
   const server = createMcpServer({ api, validator })
   const mux = new MultiplexTransport()
   await server.connect(mux)
-  // The 2026-07-28 path: a Server per request is what this entry requires; it is cheap because
-  // the registry and validator are shared (~7 µs an instance, stack-notes.md).
-  const modern = createMcpHandler((ctx) => createMcpServer({
-    api,
-    validator,
-    cacheScope: (ctx.authInfo?.extra?.[SCOPE_KEY] as CallScope | undefined)?.narrowed ? 'private' : 'public'
-  }), { legacy: 'reject' })
+  // The SDK's 2026-07-28 entry, created on first use (src/mcp/modern.ts says why).
+  const modern = modernHandler(api, validator)
 
   app.addHook('onClose', async () => {
     await modern.close()
@@ -137,9 +131,19 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     const onClose = () => { if (!reply.raw.writableFinished) ac.abort() }
     reply.raw.on('close', onClose)
     const timer = setTimeout(() => ac.abort(), opts.requestTimeoutMs)
-    const cancelled = (rid: Id) => errorJson(rid, -32001, ac.signal.aborted ? `Request cancelled or timed out (limit ${opts.requestTimeoutMs} ms)` : 'Request cancelled')
+    const cancelled = (rid: Id | null) => errorJson(rid, -32001, ac.signal.aborted ? `Request cancelled or timed out (limit ${opts.requestTimeoutMs} ms)` : 'Request cancelled')
+    // A 2026-07-28 answer's content type is the SDK's (Response.json: no charset parameter, which
+    // Fastify adds to a string); a Buffer is sent as it is.
+    const modernJson = (json: string) => reply.code(200).header('content-type', 'application/json').send(Buffer.from(json))
+    /** Answers a request a fast-path gate let through (either era). */
+    const sendFast = async (f: FastRequest) => {
+      const answer = await fastAnswer(api, f, scope, ac.signal, () => cancelled(f.id))
+      if (answer.auth) return challenge(reply, answer.auth, f.id)
+      return f.modern ? modernJson(answer.json) : reply.code(200).header('content-type', 'application/json').send(answer.json)
+    }
     try {
-      const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) : undefined
+      const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) ?? fastModernRequest(body, req.headers, scope.view, opts.confirm) : undefined
+      if (fast?.modern) return await sendFast(fast)
       // A 2025-era batch is served message by message (each malformed one gets its own error);
       // the SDK's classification would refuse the whole batch for one bad message.
       const route = fast || legacyBatch(body, versionHeader)
@@ -162,10 +166,16 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
           }
           const refusal = checkParams(msg.method, msg.params as Record<string, unknown> | undefined)
           if (refusal) return rpcError(reply, 400, refusal.code, refusal.message, msg.id)
+          // An envelope the fast-path gate was not sure of, now validated by the SDK's classification.
+          const late = fastPathOn ? fastModernRequest(msg, req.headers, scope.view, opts.confirm, true) : undefined
+          if (late) return await sendFast(late)
         }
         const holder: OutcomeHolder = {}
         const res = await modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(scope, holder) })
         if (holder.outcome?.kind === 'auth') return challenge(reply, holder.outcome.challenge, id)
+        // The SDK answers an exchange cut short with an empty 499; at the deadline the client is
+        // still there and gets the same answer as in the 2025 era.
+        if (res.status === 499 && ac.signal.aborted) return modernJson(cancelled(id))
         return reply.send(res)
       }
 
@@ -173,11 +183,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
         return rpcError(reply, 400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${versionHeader}; supported: ${SERVED_VERSIONS.join(', ')}`, id, { supported: SERVED_VERSIONS, requested: versionHeader })
       }
       const ctx: LegacyContext = { mux, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
-      if (fast) {
-        const answer = await fastAnswer(api, fast, scope, ac.signal, () => cancelled(fast.id))
-        if (answer.auth) return challenge(reply, answer.auth, fast.id)
-        return reply.code(200).header('content-type', 'application/json').send(answer.json)
-      }
+      if (fast) return await sendFast(fast)
       if (Array.isArray(body) && body.length === 0) return rpcError(reply, 400, INVALID_REQUEST, 'Invalid Request: empty batch')
       const messages = Array.isArray(body) ? body : [body]
       const answers = (await Promise.all(messages.map((m) => serveMessage(ctx, m)))).filter((a): a is Served => a !== undefined)

@@ -1,13 +1,17 @@
 // The HTTP fast path for the two requests that make up nearly all traffic, tools/call and
-// tools/list from 2025-era clients. It answers exactly what the SDK Server answers (the same
-// handlers over the same registry; test/mcp/fast-path.ts compares the two answer by answer)
-// without the SDK's per-request work — zod parsing of the request and result, context and
-// abort plumbing — which measured at roughly half of a call's CPU time (README, Performance).
-// Which requests take it is decided by one gate, fastRequest in gate.ts; this module only runs them.
+// tools/list, in both protocol eras. It answers exactly what the SDK answers (the same
+// handlers over the same registry; test/mcp/fast-path.ts and test/mcp/modern.ts compare the two
+// answer by answer) without the SDK's per-request work — zod parsing of the request and result,
+// context and abort plumbing, and in the 2026-07-28 era a Server, a transport and a web Request
+// per request — which measured at roughly half of a call's CPU time (README, Performance).
+// Which requests take it is decided by one gate per era, in gate.ts; this module only runs them.
+import { SERVER_INFO_META_KEY } from '@modelcontextprotocol/server'
+import type { ServerContext } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
-import type { AuthChallenge } from './call.js'
-import type { FastRequest, Id } from './gate.js'
-import { runTool, type CallScope } from './server.js'
+import type { AuthChallenge, CallOutcome, ToolResult } from './call.js'
+import type { FastRequest, Id, ModernEnvelope } from './gate.js'
+import type { ToolView } from './registry.js'
+import { LIST_TTL_MS, SERVER_INFO, runTool, type CallScope } from './server.js'
 
 /** A JSON-RPC answer, serialised, and whether the call behind it was refused for its OAuth token. */
 export interface Answer {
@@ -24,21 +28,96 @@ function response (id: Id, resultJson: string): string {
  * first (the client left, or the request deadline passed).
  */
 export function fastAnswer (api: ApiClient, req: FastRequest, scope: CallScope, signal: AbortSignal, cancelled: () => string): Promise<Answer> {
-  if (req.method === 'tools/list') return Promise.resolve({ json: response(req.id, scope.view.listJson) })
+  if (req.method === 'tools/list') return Promise.resolve({ json: response(req.id, req.modern ? modernListJson(scope) : scope.view.listJson) })
   if (signal.aborted) return Promise.resolve({ json: cancelled() })
-  const { id, tool, args } = req
+  const { id, tool, args, modern } = req
   return new Promise<Answer>((resolve) => {
     const onAbort = () => resolve({ json: cancelled() })
     signal.addEventListener('abort', onAbort, { once: true })
-    runTool(api, scope, tool, args, signal).then((outcome) => {
+    const call = modern ? modernCall(api, req, modern, scope, signal) : runTool(api, scope, tool, args, signal)
+    call.then((outcome) => {
       signal.removeEventListener('abort', onAbort)
       if (signal.aborted) resolve({ json: cancelled() })
-      else resolve({ json: response(id, JSON.stringify(outcome.result)), ...(outcome.kind === 'auth' ? { auth: outcome.challenge } : {}) })
+      else resolve({ json: response(id, JSON.stringify(modern ? modernResult(outcome.result) : outcome.result)), ...(outcome.kind === 'auth' ? { auth: outcome.challenge } : {}) })
     }, (err: unknown) => {
       // callTool turns every failure into a tool result; this is a bug, answered as the SDK would.
       signal.removeEventListener('abort', onAbort)
       scope.log.error({ err, tool: tool.def.name }, 'tool call failed')
-      resolve({ json: `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":{"code":-32603,"message":"Internal error"}}` })
+      resolve({ json: modern ? thrownError(id, err) : `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":{"code":-32603,"message":"Internal error"}}` })
     })
   })
+}
+
+// ---- 2026-07-28 -----------------------------------------------------------------------------
+
+/**
+ * What the SDK's tools/call handler (createMcpServer in server.ts) does for a call the modern
+ * gate let through: the confirmation gate, which cannot ask this client anything (the gate
+ * leaves to the SDK every asking tool whose client declared elicitation, and every call that
+ * echoes a request state) and so runs the tool or refuses it; then the tool.
+ */
+async function modernCall (api: ApiClient, req: Extract<FastRequest, { method: 'tools/call' }>, envelope: ModernEnvelope, scope: CallScope, signal: AbortSignal): Promise<CallOutcome> {
+  const { tool, args } = req
+  const gate = scope.confirm
+    ? await scope.confirm.gate({
+      tool,
+      rawArgs: args,
+      credentials: scope.credentials,
+      api,
+      log: scope.log,
+      // The members of the SDK's handler context the gate reads, as the SDK fills them for a
+      // request without multi-round-trip material.
+      ctx: { mcpReq: { envelope, requestState: () => undefined, inputResponses: undefined, signal } } as unknown as ServerContext,
+      outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === tool.def.name && e.outputSchema !== undefined)
+    })
+    : undefined
+  if (gate?.kind === 'answer') return { kind: 'result', result: gate.result as ToolResult }
+  const outcome = await runTool(api, scope, tool, args, signal, true)
+  // The route reads the call's outcome (an OAuth challenge) whatever `after` makes of its result.
+  return gate?.kind === 'run' && gate.after ? { ...outcome, result: await gate.after(outcome.result) as ToolResult } : outcome
+}
+
+/** Result members that keep a contentless tools/call result from gaining `content: []` (the SDK's normalisation). */
+const FOREIGN_FAMILY_KEYS = ['task', 'inputRequests', 'requestState']
+
+/**
+ * A tools/call result as the SDK's 2026-07-28 encoder sends it: `content` defaulted, the
+ * `resultType` discriminator stamped, and the server's identity in `_meta`.
+ */
+export function modernResult (result: ToolResult): Record<string, unknown> {
+  let r = result as Record<string, unknown>
+  if (r.content === undefined && !FOREIGN_FAMILY_KEYS.some((k) => k in r)) r = { ...r, content: [] }
+  return stampIdentity(r.resultType === undefined ? { ...r, resultType: 'complete' } : r)
+}
+
+function stampIdentity (r: Record<string, unknown>): Record<string, unknown> {
+  const meta = r._meta
+  if (meta === undefined) return { ...r, _meta: { [SERVER_INFO_META_KEY]: SERVER_INFO } }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta) || (meta as Record<string, unknown>)[SERVER_INFO_META_KEY] !== undefined) return r
+  return { ...r, _meta: { ...meta, [SERVER_INFO_META_KEY]: SERVER_INFO } }
+}
+
+/** tools/list for a view, per cache scope: serialised once and reused (views are cached by the registry). */
+const LIST_JSON = new WeakMap<ToolView, { public?: string, private?: string }>()
+
+/**
+ * The 2026-07-28 tools/list result: the list, `resultType`, the cache fields the SDK fills from
+ * the server's cache hint (a list narrowed by request headers is this client's own: private),
+ * and the server's identity.
+ */
+export function modernListJson (scope: CallScope): string {
+  const cacheScope = scope.narrowed ? 'private' : 'public'
+  let byScope = LIST_JSON.get(scope.view)
+  if (!byScope) LIST_JSON.set(scope.view, byScope = {})
+  byScope[cacheScope] ??= JSON.stringify(stampIdentity({ ...scope.view.listResult, resultType: 'complete', ttlMs: LIST_TTL_MS, cacheScope }))
+  return byScope[cacheScope]
+}
+
+/** A handler failure as the SDK's protocol layer answers it (its code when it has one, its message). */
+function thrownError (id: Id, err: unknown): string {
+  const e = (err ?? {}) as { code?: unknown, message?: unknown, data?: unknown }
+  const thrown = Number.isSafeInteger(e.code) ? e.code as number : -32603
+  const code = thrown === -32002 ? -32602 : thrown
+  const message = e.message ?? 'Internal error'
+  return JSON.stringify({ jsonrpc: '2.0', id, error: e.data === undefined ? { code, message } : { code, message, data: e.data } })
 }

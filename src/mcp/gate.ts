@@ -1,8 +1,10 @@
 // What the MCP route lets through, decided in one place: the strict JSON-RPC request envelope
 // (mirroring the SDK's JSONRPCRequestSchema, whose failures its long-lived Server drops without
 // answering), the params of the two methods this server serves, and the one predicate that sends
-// a request down the HTTP fast path instead of the SDK.
+// a request down the HTTP fast path instead of the SDK — for each protocol era.
+import type { IncomingHttpHeaders } from 'node:http'
 import type { RegisteredTool, ToolView } from './registry.js'
+import type { Confirmer } from '../confirm/gate.js'
 
 export type Id = string | number
 
@@ -14,10 +16,17 @@ export interface Refusal {
   message: string
 }
 
-/** A request the fast path takes: a well-formed 2025-era tools/list, or tools/call of a tool in the view. */
+/**
+ * A request the fast path takes: a well-formed tools/list, or tools/call of a tool in the view.
+ * `modern` marks a 2026-07-28 request and carries its per-request envelope (the reserved
+ * `_meta` keys, as the SDK lifts them for its handlers).
+ */
 export type FastRequest =
-  | { method: 'tools/list', id: Id }
-  | { method: 'tools/call', id: Id, tool: RegisteredTool, args: Record<string, unknown> | undefined }
+  | { method: 'tools/list', id: Id, modern?: ModernEnvelope }
+  | { method: 'tools/call', id: Id, tool: RegisteredTool, args: Record<string, unknown> | undefined, modern?: ModernEnvelope }
+
+/** The reserved 2026-07-28 `_meta` members of one request (protocol version, client info and capabilities, log level). */
+export type ModernEnvelope = Record<string, unknown>
 
 export const INVALID_REQUEST = -32600
 export const INVALID_PARAMS = -32602
@@ -125,5 +134,142 @@ export function fastRequest (m: unknown, versionHeader: string | undefined, view
   const id = m.id as Id
   if (m.method === 'tools/list') return { method: 'tools/list', id }
   const tool = view.tools.get(params!.name as string)
-  return tool ? { method: 'tools/call', id, tool, args: params!.arguments as Record<string, unknown> | undefined } : undefined
+  const args = params!.arguments as Record<string, unknown> | undefined
+  // The SDK hands its handler a zod copy of the arguments, in which an own "__proto__" is lost.
+  if (args !== undefined && ownProto(args)) return undefined
+  return tool ? { method: 'tools/call', id, tool, args } : undefined
+}
+
+// ---- The 2026-07-28 era -------------------------------------------------------------------
+// The SDK serves these through createMcpHandler: classifyInboundRequest (the envelope parsed
+// with zod), the standard-header checks, then a Server per request whose tools/call and
+// tools/list handlers are ours. The gate below lets a request skip all of that only when every
+// one of those steps would pass it unchanged; test/mcp/modern.ts checks that claim against the
+// SDK and compares the answers over HTTP, fast path on and off.
+
+export const CLIENT_INFO_KEY = 'io.modelcontextprotocol/clientInfo'
+export const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities'
+export const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel'
+const RESERVED_KEYS = [ENVELOPE_KEY, CLIENT_INFO_KEY, CLIENT_CAPABILITIES_KEY, LOG_LEVEL_KEY]
+const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'])
+const CLIENT_INFO_MEMBERS = new Set(['name', 'version', 'title', 'websiteUrl', 'description'])
+/** Media types the SDK's isJsonContentType reads as JSON for certain (anything else: the SDK decides). */
+const PLAIN_JSON = /^application\/json(; ?charset=utf-8)?$/i
+
+/**
+ * Whether the route's `new Request('http://' + host + url)` for the SDK can be built (an
+ * unparsable Host makes it throw: a 500 on that path). A deployment sees a handful of Host
+ * values, so the answer is remembered.
+ */
+const HOSTS = new Map<string, boolean>()
+function buildableHost (host: string): boolean {
+  let ok = HOSTS.get(host)
+  if (ok === undefined) {
+    if (HOSTS.size >= 64) HOSTS.clear()
+    HOSTS.set(host, ok = URL.canParse(`http://${host}/`))
+  }
+  return ok
+}
+
+function ownProto (o: Record<string, unknown>): boolean {
+  return Object.hasOwn(o, '__proto__')
+}
+
+/** A JSON object the SDK's JSONObjectSchema accepts, kept shallow so the check stays cheap. */
+function jsonObject (v: unknown, depth = 0): boolean {
+  if (!isPlainObject(v) || ownProto(v) || depth > 3) return false
+  for (const x of Object.values(v)) {
+    if (typeof x === 'string' || typeof x === 'boolean' || x === null || (typeof x === 'number' && Number.isFinite(x))) continue
+    if (Array.isArray(x) ? !x.every((e) => jsonObject({ e }, depth + 1)) : !jsonObject(x, depth + 1)) return false
+  }
+  return true
+}
+
+/** Plain objects of JSON objects (the `experimental` and `extensions` capability maps). */
+function jsonObjectMap (v: unknown): boolean {
+  return isPlainObject(v) && !ownProto(v) && Object.values(v).every((x) => jsonObject(x))
+}
+
+function onlyMembers (v: Record<string, unknown>, allowed: readonly string[]): boolean {
+  for (const k of Object.keys(v)) if (!allowed.includes(k)) return false
+  return !ownProto(v)
+}
+
+/** Client capabilities in the shapes the SDK's ClientCapabilities2026Schema surely accepts. */
+function plainCapabilities (c: unknown): c is Record<string, unknown> {
+  if (!isPlainObject(c) || !onlyMembers(c, ['sampling', 'elicitation', 'roots', 'experimental', 'extensions'])) return false
+  const { sampling, elicitation, roots, experimental, extensions } = c
+  if (roots !== undefined && !(isPlainObject(roots) && onlyMembers(roots, ['listChanged']) && (roots.listChanged === undefined || typeof roots.listChanged === 'boolean'))) return false
+  if (sampling !== undefined && !(isPlainObject(sampling) && onlyMembers(sampling, ['context', 'tools']) && Object.values(sampling).every((x) => jsonObject(x)))) return false
+  if (elicitation !== undefined) {
+    if (!(isPlainObject(elicitation) && onlyMembers(elicitation, ['form', 'url']) && Object.values(elicitation).every((x) => jsonObject(x)))) return false
+    const form = elicitation.form as Record<string, unknown> | undefined
+    if (form !== undefined && form.applyDefaults !== undefined && typeof form.applyDefaults !== 'boolean') return false
+  }
+  if (experimental !== undefined && !jsonObjectMap(experimental)) return false
+  if (extensions !== undefined && !jsonObjectMap(extensions)) return false
+  return true
+}
+
+/**
+ * A 2026-07-28 `_meta` envelope the SDK's RequestMetaEnvelopeSchema certainly accepts: the
+ * version, client capabilities (required), client info, log level and progress token in their
+ * plainest valid shapes. False means "not sure", never "invalid": the SDK's own classification
+ * then decides (a valid but unusual envelope, e.g. client icons, still takes the fast path after it).
+ */
+export function plainEnvelope (meta: Record<string, unknown>): boolean {
+  if (meta[ENVELOPE_KEY] !== MODERN_VERSION || ownProto(meta)) return false
+  if (!plainCapabilities(meta[CLIENT_CAPABILITIES_KEY])) return false
+  const info = meta[CLIENT_INFO_KEY]
+  if (info !== undefined) {
+    if (!isPlainObject(info) || ownProto(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return false
+    for (const [k, v] of Object.entries(info)) if (!CLIENT_INFO_MEMBERS.has(k) || typeof v !== 'string') return false
+  }
+  const level = meta[LOG_LEVEL_KEY]
+  if (level !== undefined && !(typeof level === 'string' && LOG_LEVELS.has(level))) return false
+  const token = meta.progressToken
+  return token === undefined || typeof token === 'string' || (Number.isSafeInteger(token) && Math.abs(token as number) <= 2 ** 31)
+}
+
+function header (h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/**
+ * THE 2026-07-28 fast-path gate: a single tools/list or tools/call of a tool in the view that
+ * createMcpHandler would hand to our handler untouched — the envelope claims exactly 2026-07-28
+ * and is valid (`envelopeChecked`: the SDK's classification has already said so), the
+ * MCP-Protocol-Version, Mcp-Method and Mcp-Name headers repeat the body exactly, no
+ * multi-round-trip material (requestState, inputResponses) and no params the SDK would strip,
+ * and no confirmation question to ask: a tool that asks for confirmation is left to the SDK
+ * whenever the client declared elicitation. Anything else goes to the SDK.
+ */
+export function fastModernRequest (m: unknown, headers: IncomingHttpHeaders, view: ToolView, confirm: Confirmer | undefined, envelopeChecked = false): FastRequest | undefined {
+  if (!isPlainObject(m) || (m.method !== 'tools/call' && m.method !== 'tools/list')) return undefined
+  const params = m.params
+  if (!isPlainObject(params) || !isPlainObject(params._meta)) return undefined
+  const meta = params._meta
+  if (meta[ENVELOPE_KEY] !== MODERN_VERSION) return undefined
+  if (header(headers, 'mcp-protocol-version') !== MODERN_VERSION || header(headers, 'mcp-method') !== m.method) return undefined
+  if (!PLAIN_JSON.test(header(headers, 'content-type') ?? '')) return undefined
+  const host = header(headers, 'host')
+  if (host !== undefined && !buildableHost(host)) return undefined
+  if (checkRequest(m) !== undefined) return undefined
+  const allowed = m.method === 'tools/call' ? CALL_PARAMS : LIST_PARAMS
+  for (const k of Object.keys(params)) if (!allowed.has(k)) return undefined
+  if (!envelopeChecked && !plainEnvelope(meta)) return undefined
+  const envelope: ModernEnvelope = {}
+  for (const k of RESERVED_KEYS) if (k in meta) envelope[k] = meta[k]
+  const id = m.id as Id
+  if (m.method === 'tools/list') return { method: 'tools/list', id, modern: envelope }
+  const name = params.name as string
+  if (header(headers, 'mcp-name') !== name) return undefined
+  const tool = view.tools.get(name)
+  if (!tool) return undefined
+  const args = params.arguments as Record<string, unknown> | undefined
+  // The SDK hands its handler a zod copy of the arguments, in which an own "__proto__" is lost.
+  if (args !== undefined && ownProto(args)) return undefined
+  if (confirm?.asks(tool) && isPlainObject(envelope[CLIENT_CAPABILITIES_KEY]) && 'elicitation' in envelope[CLIENT_CAPABILITIES_KEY]) return undefined
+  return { method: 'tools/call', id, tool, args, modern: envelope }
 }

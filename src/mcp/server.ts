@@ -57,6 +57,9 @@ export const SERVED_VERSIONS: readonly string[] = ['2026-07-28', ...SUPPORTED_PR
  */
 export const LIST_TTL_MS = 3_600_000
 
+/** The server's identity: initialize's serverInfo, and the serverInfo stamped on every 2026-07-28 result. */
+export const SERVER_INFO = { name: SERVER_NAME, title: 'Pilot Status (WhatsApp)', version: PACKAGE_VERSION }
+
 export interface ServerDeps {
   api: ApiClient
   /** Used when a request carries no scope of its own (stdio: one process, one credential). */
@@ -133,7 +136,7 @@ export function createMcpServer (deps: ServerDeps): Server {
   // 2026-07-28 results carry cache fields; a view narrowed by request headers is this client's own.
   const cacheScope = deps.cacheScope ?? 'public'
   const server = new Server(
-    { name: SERVER_NAME, title: 'Pilot Status (WhatsApp)', version: PACKAGE_VERSION },
+    { ...SERVER_INFO },
     {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,

@@ -109,6 +109,8 @@ t.test('requests the fast path leaves to the SDK', async (t) => {
     call('templates_get', ['tpl_1']),
     call('templates_get', null),
     call('templates_get', { id: 'tpl_1' }, { task: { ttl: 1000 } }),
+    // The SDK's handler sees a zod copy of the arguments, without an own "__proto__".
+    JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"templates_get","arguments":{"__proto__":{"x":1},"id":"tpl_1"}}}'),
     { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { arguments: {} } },
     { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 5 } },
     { jsonrpc: '2.0', id: 1, method: 'tools/call' },
