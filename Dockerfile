@@ -46,4 +46,7 @@ EXPOSE 8787
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8787) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Arguments after the image name go to the CLI: e.g. `--sandbox`, `--help`, or `stdio` (with -i).
-ENTRYPOINT ["node", "dist/src/cli.js"]
+# --max-semi-space-size=4 (MB): V8 otherwise grows the young generation to 2 × 16 MB and keeps it
+# (RSS, not live data); capped, idle RSS is ~20 MB lower. Its cost (more frequent scavenges) and the
+# RSS with and without it are measured side by side by `npm run bench` (README, Performance).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/cli.js"]

@@ -6,11 +6,36 @@ import os from 'node:os'
 
 const HERE = new URL('./', import.meta.url)
 
-/** Starts `bench/<script>` in its own process; it prints the port it listens on. */
-export async function start (script, argv = [], env = {}) {
-  const child = spawn(process.execPath, [new URL(script, HERE).pathname, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+/**
+ * Starts `bench/<script>` in its own process (with `nodeArgs` such as V8 flags before the script);
+ * it prints the port it listens on. An IPC channel is open: targets.mjs answers memory().
+ */
+export async function start (script, argv = [], env = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, new URL(script, HERE).pathname, ...argv], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...env } })
   const [line] = await once(child.stdout, 'data')
   return { child, port: Number(String(line).trim()) }
+}
+
+/** The child's process.memoryUsage() and V8 heap spaces in MB (targets.mjs answers over IPC). */
+export async function memory (child) {
+  child.send('memory')
+  const [m] = await once(child, 'message')
+  return m
+}
+
+/** Samples a target's memory over IPC every `everyMs` until stopped; stop() gives the sample with the highest RSS. */
+export function sampleMemory (child, everyMs = 200) {
+  let peak
+  const onMessage = (m) => { if (!peak || m.rss > peak.rss) peak = m }
+  child.on('message', onMessage)
+  const timer = setInterval(() => { if (child.connected) child.send('memory') }, everyMs)
+  return {
+    stop () {
+      clearInterval(timer)
+      child.off('message', onMessage)
+      return peak
+    }
+  }
 }
 
 export async function stop (child) {

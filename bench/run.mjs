@@ -4,14 +4,17 @@
 //      documented stateless pattern (a new McpServer with every tool declared, per request);
 //   2. tools/list latency and payload size;
 //   3. stdio cold start: spawn → first tools/list answer, median of 10, next to `node -e 0`;
-//   4. RSS idle and at 200 concurrent connections;
-//   5. upstream TCP connections used for N calls (keep-alive).
+//   4. RSS idle and at 200 concurrent connections, with the heap / external breakdown, with the
+//      defaults and with the V8 flags the Docker image sets;
+//   5. upstream TCP connections used for N calls (keep-alive);
+//   6. characters per default answer of the list tools (the text block, the same data as compact
+//      JSON, as pretty-printed JSON), against the sandbox.
 // Prints a table and one JSON line. `--readme` also writes the table into README.md.
 // Usage: npm run bench [-- --duration 8 --rounds 3 --connections 50 --only read-product,read-bare --readme]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { bareNode, machine, median, round1, rssMb, sampleRss, start, stdioColdStart, stop } from './lib.mjs'
+import { bareNode, machine, median, memory as memoryOf, round1, rssMb, sampleMemory, sampleRss, start, stdioColdStart, stop } from './lib.mjs'
 
 const argv = process.argv.slice(2)
 const flag = (name, fallback) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : fallback }
@@ -32,10 +35,11 @@ const READ = ['templates_get', { id: 'tpl_order_update' }]
 const SEND = ['messages_send', { destinationNumber: '+5511988887777', text: 'bench' }]
 const modernHeaders = (name) => ({ ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name })
 
+// A plain list, one entry per row; rows of one era sit next to each other's bare route below.
 const SCENARIOS = [
   { id: 'read-product', label: 'read · product (tools/call templates_get)', mode: 'product', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
   { id: 'read-no-fast-path', label: 'read · product with MCP_FAST_PATH=false (every request through the SDK)', mode: 'product-no-fast-path', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
-  { id: 'read-modern', label: 'read · product, 2026-07-28 envelope', mode: 'product', method: 'POST', path: '/mcp', headers: modernHeaders(READ[0]), body: callBody(...READ, true) },
+  { id: 'read-modern', label: 'read · product, 2026-07-28 era (per-request envelope and headers)', mode: 'product', method: 'POST', path: '/mcp', headers: modernHeaders(READ[0]), body: callBody(...READ, true) },
   { id: 'read-bare', label: 'read · bare Fastify route, same upstream call', mode: 'bare', method: 'GET', path: '/bare/read' },
   { id: 'read-per-request', label: 'read · SDK Server + transport per request (shared registry)', mode: 'per-request', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
   { id: 'read-pattern', label: 'read · SDK stateless pattern (McpServer per request)', mode: 'pattern', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
@@ -45,6 +49,58 @@ const SCENARIOS = [
   { id: 'send-pattern', label: 'send · SDK stateless pattern (McpServer per request)', mode: 'pattern', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...SEND) },
   { id: 'list-product', label: 'tools/list · product (56 tools)', mode: 'product', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: LIST_BODY }
 ].filter((s) => !only || only.has(s.id))
+
+/** The V8 flags the Docker image runs the server with: the node arguments of its ENTRYPOINT. */
+const IMAGE_NODE_FLAGS = (() => {
+  const line = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '))
+  const argv = JSON.parse(line.slice('ENTRYPOINT '.length))
+  if (argv[0] !== 'node' || !argv.includes('dist/src/cli.js')) throw new Error(`Dockerfile ENTRYPOINT is not node … dist/src/cli.js: ${line}`)
+  return argv.slice(1, argv.indexOf('dist/src/cli.js'))
+})()
+
+/** The list tools a model pages through; each called with no arguments (its default page). */
+const LIST_TOOLS = [['messages_history'], ['messages_unread'], ['messages_group'], ['conversations_list'], ['calls_list'], ['templates_list'], ['groups_list'], ['newsletters_list'], ['numbers_list', 'tenant'], ['webhooks_list', 'tenant'], ['api_keys_list', 'tenant']]
+
+/**
+ * For each list tool's default answer from the sandbox: the text block, the data as compact JSON
+ * (what structuredContent carries), and as pretty-printed JSON; `ratio` is the text over its
+ * floor: the compact JSON plus the summary line and, for third-party data, the untrusted fence.
+ */
+async function defaultAnswers () {
+  const dist = new URL('../dist/', import.meta.url)
+  const { startSandbox } = await import(new URL('sandbox/server.js', dist))
+  const { SANDBOX_KEYS } = await import(new URL('sandbox/core.js', dist))
+  const { buildHttpServer } = await import(new URL('src/http.js', dist))
+  const { loadConfig } = await import(new URL('src/config.js', dist))
+  const { createLogger } = await import(new URL('src/logger.js', dist))
+  const { UNTRUSTED_NOTICE } = await import(new URL('src/mcp/call.js', dist))
+  const sb = await startSandbox()
+  const app = await buildHttpServer(loadConfig({ PILOT_STATUS_API_URL: sb.url, MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent' }), createLogger('silent'))
+  const rows = []
+  try {
+    for (const [name, key] of LIST_TOOLS) {
+      const res = await app.inject({ method: 'POST', url: '/mcp', headers: { ...MCP_HEADERS, 'x-api-key': SANDBOX_KEYS[key ?? 'number'] }, payload: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } } })
+      const result = res.json().result
+      const text = result?.content?.[0]?.text
+      if (!result || result.isError || typeof text !== 'string') throw new Error(`${name} did not answer: ${res.body.slice(0, 300)}`)
+      const data = result.structuredContent
+      const compact = JSON.stringify(data).length
+      // Compact JSON holds no line break: it is the last line, or the one before the closing fence.
+      const lines = text.split('\n')
+      const fenced = lines.at(-1) === '</untrusted-data>'
+      const at = lines.length - (fenced ? 2 : 1)
+      if (JSON.stringify(JSON.parse(lines[at])) !== JSON.stringify(data)) throw new Error(`${name}: the text block's JSON is not the answer's data`)
+      const summary = lines.slice(0, fenced ? at - 2 : at).join('\n').length
+      const fence = fenced ? `${UNTRUSTED_NOTICE}\n<untrusted-data>\n\n</untrusted-data>`.length : 0
+      const items = Object.values(data).find(Array.isArray)?.length ?? (Array.isArray(data) ? data.length : undefined)
+      rows.push({ tool: name, items, text: text.length, compactJson: compact, prettyJson: JSON.stringify(data, null, 2).length, summaryAndFence: summary + fence, ratio: Math.round(text.length / (compact + summary + (summary ? 1 : 0) + fence) * 100) / 100 })
+    }
+  } finally {
+    await app.close()
+    await sb.close()
+  }
+  return rows
+}
 
 const log = (s) => process.stderr.write(`${s}\n`)
 // Which Node.js ran it matters as much as the machine (V8 and undici differ between majors).
@@ -56,6 +112,7 @@ const results = {}
 let listBytes
 let memory
 let coldStart
+let answers
 
 try {
   // 1 + 2 + 5: throughput, tools/list, upstream connections.
@@ -94,22 +151,33 @@ try {
     results[id] = { ...sorted[Math.floor((sorted.length - 1) / 2)], errors: list.reduce((n, r) => n + r.errors, 0), roundsRps: list.map((r) => r.rps) }
   }
 
-  // 4: memory of the product server, idle and at 200 concurrent connections.
+  // 4: memory of the product server, idle and at 200 concurrent connections: as `node` runs it by
+  // default, and with the V8 flags the Docker image's ENTRYPOINT sets.
   if (!only || only.has('memory')) {
-    log('· memory')
-    const target = await start('targets.mjs', ['product', upstream])
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const idleFresh = rssMb(target.child.pid)
-    const url = `http://127.0.0.1:${target.port}/mcp`
-    await autocannon({ url, method: 'POST', headers: MCP_HEADERS, body: callBody(...READ), connections: 10, amount: 500 })
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    const idleWarm = rssMb(target.child.pid)
-    const sampler = sampleRss(target.child.pid)
-    const requests = [{ body: callBody(...READ) }, { body: callBody(...SEND) }, { body: LIST_BODY }, { headers: modernHeaders(READ[0]), body: callBody(...READ, true) }]
-    const r = await autocannon({ url, method: 'POST', headers: MCP_HEADERS, requests, connections: 200, duration: Math.max(5, duration) })
-    const { max } = sampler.stop()
-    memory = { idleFreshMb: idleFresh, idleWarmMb: idleWarm, at200ConnectionsMb: max, at200Errors: r.errors + r.timeouts + r.non2xx, at200Rps: Math.round(r.requests.average) }
-    await stop(target.child)
+    memory = {}
+    for (const [variant, nodeArgs] of [['default', []], ['image', IMAGE_NODE_FLAGS]]) {
+      log(`· memory (${variant}: node ${nodeArgs.join(' ')})`)
+      const target = await start('targets.mjs', ['product', upstream], {}, nodeArgs)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const idleFresh = rssMb(target.child.pid)
+      const url = `http://127.0.0.1:${target.port}/mcp`
+      await autocannon({ url, method: 'POST', headers: MCP_HEADERS, body: callBody(...READ), connections: 10, amount: 500 })
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      const idle = await memoryOf(target.child)
+      const sampler = sampleRss(target.child.pid)
+      const breakdown = sampleMemory(target.child)
+      const requests = [{ body: callBody(...READ) }, { body: callBody(...SEND) }, { body: LIST_BODY }, { headers: modernHeaders(READ[0]), body: callBody(...READ, true) }]
+      const r = await autocannon({ url, method: 'POST', headers: MCP_HEADERS, requests, connections: 200, duration: Math.max(5, duration) })
+      const { max } = sampler.stop()
+      memory[variant] = { nodeArgs, idleFreshMb: idleFresh, idleWarmMb: idle.rss, idle, at200ConnectionsMb: max, at200: breakdown.stop(), at200Errors: r.errors + r.timeouts + r.non2xx, at200Rps: Math.round(r.requests.average) }
+      await stop(target.child)
+    }
+  }
+
+  // 6: characters per default answer of the list tools, in this process against the sandbox.
+  if (!only || only.has('answers')) {
+    log('· characters per default answer')
+    answers = await defaultAnswers()
   }
 
   // 3: stdio cold start, interleaved with bare node so both see the same machine load.
@@ -136,36 +204,63 @@ const ratios = {
   readProductOverBare: ratio('read-product', 'read-bare'),
   sendProductOverBare: ratio('send-product', 'send-bare'),
   readModernOverBare: ratio('read-modern', 'read-bare'),
+  sendModernOverBare: ratio('send-modern', 'send-bare'),
   readProductOverPattern: ratio('read-product', 'read-pattern'),
   sendProductOverPattern: ratio('send-product', 'send-pattern'),
   readProductOverPerRequest: ratio('read-product', 'read-per-request')
 }
+const both = (a, b) => (a !== undefined && b !== undefined ? Math.min(a, b) : a ?? b)
 const check = (value, ok, text) => (value === undefined ? undefined : { value, met: ok(value), text })
+// As the image runs it when it sets V8 flags, else the defaults.
+const mem = memory && (IMAGE_NODE_FLAGS.length ? memory.image : memory.default)
+const memWhere = IMAGE_NODE_FLAGS.length ? ` (as the Docker image runs it: ${IMAGE_NODE_FLAGS.join(' ')})` : ''
 const targets = {
-  productOverBare: check(ratios.readProductOverBare !== undefined && ratios.sendProductOverBare !== undefined ? Math.min(ratios.readProductOverBare, ratios.sendProductOverBare) : undefined, (v) => v >= 0.5, '≥ 0.5× bare Fastify (read and send)'),
-  productOverPattern: check(ratios.readProductOverPattern !== undefined && ratios.sendProductOverPattern !== undefined ? Math.min(ratios.readProductOverPattern, ratios.sendProductOverPattern) : undefined, (v) => v >= 15, '≥ 15× the SDK per-request pattern (read and send)'),
-  coldStart: check(coldStart?.ratio, (v) => v <= 2.5, 'stdio cold start ≤ 2.5× `node -e 0`'),
-  rssIdle: check(memory?.idleWarmMb, (v) => v <= 80, 'RSS idle ≤ 80 MB'),
-  rss200: check(memory?.at200ConnectionsMb, (v) => v <= 160, 'RSS at 200 connections ≤ 160 MB'),
-  errors: check(Object.values(results).reduce((n, r) => n + r.errors, 0) + (memory?.at200Errors ?? 0), (v) => v === 0, 'no errors under load')
+  legacyOverBare: check(both(ratios.readProductOverBare, ratios.sendProductOverBare), (v) => v >= 0.6, '2025-11-25 tools/call ≥ 0.6× the bare route (read and send)'),
+  legacyOverPattern: check(both(ratios.readProductOverPattern, ratios.sendProductOverPattern), (v) => v >= 15, '2025-11-25 tools/call ≥ 15× the SDK stateless example (read and send)'),
+  modernOverBare: check(both(ratios.readModernOverBare, ratios.sendModernOverBare), (v) => v >= 0.5, '2026-07-28 tools/call ≥ 0.5× the bare route'),
+  rssIdle: check(mem?.idleWarmMb, (v) => v <= 80, `RSS idle ≤ 80 MB${memWhere}`),
+  rss200: check(mem?.at200ConnectionsMb, (v) => v <= 160, `RSS at 200 connections ≤ 160 MB${memWhere}`),
+  coldStart: check(coldStart?.ratio, (v) => v <= 2, 'stdio cold start ≤ 2× `node -e 0`'),
+  answerText: check(answers && Math.max(...answers.map((a) => a.ratio)), (v) => v <= 1.1, 'text of a default list answer ≤ 1.1× its compact JSON + summary line + fence (worst tool)'),
+  errors: check(Object.values(results).reduce((n, r) => n + r.errors, 0) + Object.values(memory ?? {}).reduce((n, m) => n + m.at200Errors, 0), (v) => v === 0, 'no errors under load')
 }
 const m = machine()
 const lines = []
-lines.push(`Machine: ${m}. ${connections} connections, ${duration} s per scenario after a 2 s warm-up, ${rounds} interleaved rounds (median round shown, errors summed); zero-latency upstream on loopback.`, '')
-lines.push('| scenario | req/s | p50 ms | p99 ms | errors | upstream calls / TCP connections |', '|---|---:|---:|---:|---:|---:|')
-for (const r of Object.values(results)) lines.push(`| ${r.label} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamCalls} / ${r.upstreamConnections} |`)
-lines.push('')
-lines.push('| measure | value |', '|---|---:|')
-if (listBytes !== undefined) lines.push(`| tools/list payload (HTTP body, 56 tools) | ${listBytes} B |`)
-if (coldStart) lines.push(`| stdio cold start, spawn → tools/list (median of 10) | ${coldStart.stdioMs} ms |`, `| \`node -e 0\` (median of 10) | ${coldStart.bareNodeMs} ms |`)
-if (memory) lines.push(`| RSS idle (fresh / after 500 calls) | ${memory.idleFreshMb} / ${memory.idleWarmMb} MB |`, `| RSS peak, 200 connections mixing calls (${memory.at200Rps} req/s, ${memory.at200Errors} errors) | ${memory.at200ConnectionsMb} MB |`)
-lines.push('')
+lines.push(`Machine: ${m}; shared with other work while it ran, so compare rows of one run, not runs. ${connections} connections, ${duration} s per scenario after a 2 s warm-up, ${rounds} interleaved rounds (median round shown, errors summed); zero-latency upstream on loopback.`, '')
+const bareOf = (id) => (id.startsWith('send') ? 'send-bare' : 'read-bare')
+if (Object.keys(results).length > 0) {
+  lines.push('| scenario | req/s | × bare route | p50 ms | p99 ms | errors | upstream calls / TCP connections |', '|---|---:|---:|---:|---:|---:|---:|')
+  for (const [id, r] of Object.entries(results)) {
+    const x = id.endsWith('-bare') ? '1' : ratio(id, bareOf(id)) ?? ''
+    lines.push(`| ${r.label} | ${r.rps} | ${x} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamCalls} / ${r.upstreamConnections} |`)
+  }
+  lines.push('')
+}
+if (listBytes !== undefined || coldStart) {
+  lines.push('| measure | value |', '|---|---:|')
+  if (listBytes !== undefined) lines.push(`| tools/list payload (HTTP body, 56 tools) | ${listBytes} B |`)
+  if (coldStart) lines.push(`| stdio cold start, spawn → tools/list (median of 10) | ${coldStart.stdioMs} ms |`, `| \`node -e 0\` (median of 10) | ${coldStart.bareNodeMs} ms |`)
+  lines.push('')
+}
+if (memory) {
+  const heap = (x) => `${x.heapUsed} / ${x.heapTotal} (new ${x.newSpace}, old ${x.oldSpace}, code ${x.codeSpace}) / ${x.external}`
+  lines.push('| memory (HTTP, no sandbox), MB | RSS idle fresh / after 500 calls | heap used / total (spaces) / external, idle | RSS peak at 200 connections (req/s, errors) | heap used / total (spaces) / external at the peak |', '|---|---:|---:|---:|---:|')
+  for (const [variant, v] of Object.entries(memory)) {
+    lines.push(`| ${variant === 'default' ? '`node` defaults' : `Docker image flags: \`${v.nodeArgs.join(' ')}\``} | ${v.idleFreshMb} / ${v.idleWarmMb} | ${heap(v.idle)} | ${v.at200ConnectionsMb} (${v.at200Rps} req/s, ${v.at200Errors} errors) | ${v.at200 ? heap(v.at200) : ''} |`)
+  }
+  lines.push('')
+}
+if (answers) {
+  lines.push('| default answer (no arguments, sandbox data) | items | text block chars | of which summary + fence | compact JSON chars (= structuredContent) | pretty JSON chars (the text before) | text ÷ (compact JSON + summary + fence) |', '|---|---:|---:|---:|---:|---:|---:|')
+  for (const a of answers) lines.push(`| ${a.tool} | ${a.items ?? ''} | ${a.text} | ${a.summaryAndFence} | ${a.compactJson} | ${a.prettyJson} | ${a.ratio.toFixed(2)} |`)
+  lines.push('')
+}
 lines.push('| target | measured | met |', '|---|---:|:---:|')
-const fmt = { productOverBare: (v) => `${v}×`, productOverPattern: (v) => `${v}×`, coldStart: (v) => `${v}×`, rssIdle: (v) => `${v} MB`, rss200: (v) => `${v} MB`, errors: (v) => String(v) }
+const fmt = { legacyOverBare: (v) => `${v}×`, legacyOverPattern: (v) => `${v}×`, modernOverBare: (v) => `${v}×`, coldStart: (v) => `${v}×`, rssIdle: (v) => `${v} MB`, rss200: (v) => `${v} MB`, answerText: (v) => `${v.toFixed(2)}×`, errors: (v) => String(v) }
 for (const [k, c] of Object.entries(targets)) if (c) lines.push(`| ${c.text} | ${fmt[k](c.value)} | ${c.met ? 'yes' : '**no**'} |`)
 const table = lines.join('\n')
 console.log(`\n${table}\n`)
-console.log(JSON.stringify({ bench: 'mcp-server', machine: m, connections, duration, rounds, results, ratios, toolsListBytes: listBytes, coldStart, memory, targets }))
+console.log(JSON.stringify({ bench: 'mcp-server', machine: m, connections, duration, rounds, results, ratios, toolsListBytes: listBytes, coldStart, memory, answers, targets }))
 
 if (writeReadme) {
   const readme = fileURLToPath(new URL('../README.md', import.meta.url))

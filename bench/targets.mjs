@@ -6,6 +6,7 @@
 //                declared with its real input schema as zod literals (bench/zod-pattern.mjs,
 //                constructed per request) and a transport per request
 // Usage: node bench/targets.mjs <mode> <upstreamUrl>   (prints the port it listens on)
+import v8 from 'node:v8'
 import Fastify from 'fastify'
 import { McpServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
@@ -82,3 +83,11 @@ if (mode === 'product' || mode === 'product-no-fast-path') {
 }
 await app.listen({ port: 0, host: '127.0.0.1' })
 process.stdout.write(`${app.server.address().port}\n`)
+// The bench asks over IPC (when it opened a channel) for this process's memory breakdown, in MB:
+// what RSS holds beyond the JS heap (code, sockets, malloc) shows against heapTotal and external.
+process.on('message', () => {
+  const m = process.memoryUsage()
+  const mb = (x) => Math.round(x / 104857.6) / 10
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name.replace(/_space$/, ''), mb(s.space_size)]))
+  process.send({ rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), newSpace: spaces.new, oldSpace: spaces.old, codeSpace: spaces.code, largeObject: spaces.large_object })
+})

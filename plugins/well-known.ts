@@ -4,7 +4,6 @@
 // registers it at its root through pilotStatusMcpWellKnown (src/app.ts).
 import type { FastifyInstance } from 'fastify'
 import protectedResource from './protected-resource.js'
-import authorizationServerRoutes from './authorization-server.js'
 
 export interface WellKnownOptions {
   resource: string
@@ -25,5 +24,6 @@ export default async function wellKnown (app: FastifyInstance, opts: WellKnownOp
     scopes: opts.scopes,
     resourceName: opts.resourceName
   })
-  if (opts.authorizationServerRoutes) await app.register(authorizationServerRoutes, { authServerUrl: opts.authServerUrl })
+  // Loaded only when switched on (most deployments leave them off), at registration: before any request.
+  if (opts.authorizationServerRoutes) await app.register(import('./authorization-server.js'), { authServerUrl: opts.authServerUrl })
 }

@@ -1,7 +1,9 @@
 // Bundles the stdio entry (dist/src/stdio.js, built by tsc) into one ESM file,
 // dist/src/stdio.bundle.mjs, which the CLI loads for `stdio` without `--sandbox`: one file to
 // read and compile instead of hundreds, for a faster spawn → first tools/list. undici stays
-// external: the API client loads it on the first tool call, not at start-up.
+// external: the API client loads it on the first tool call, not at start-up; so is ioredis,
+// loaded only when REDIS_URL is set. Both are dynamic imports: esbuild hoists a static import of
+// an external package to the bundle's top, where it would load at every start (checked below).
 // Usage (part of `npm run build`): node scripts/bundle.mjs
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
@@ -27,9 +29,12 @@ const result = await build({
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" }
 })
 const inputs = Object.keys(result.metafile.inputs)
-for (const forbidden of ['node_modules/fastify/', 'node_modules/qrcode/', 'node_modules/pino-pretty/', '/sandbox/', 'node_modules/undici/']) {
+for (const forbidden of ['node_modules/fastify/', 'node_modules/qrcode/', 'node_modules/pino-pretty/', '/sandbox/', 'node_modules/undici/', 'node_modules/ioredis/']) {
   const hit = inputs.find((i) => i.includes(forbidden))
   if (hit) throw new Error(`the stdio bundle must not contain ${forbidden} (pulled in: ${hit})`)
 }
+// An external package imported statically anywhere in the bundle is loaded at every start.
+const eager = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:'))
+if (eager.length > 0) throw new Error(`the stdio bundle would load ${eager.map((i) => i.path).join(', ')} at start-up: import it dynamically`)
 const bytes = Object.entries(result.metafile.outputs).find(([name]) => name.endsWith('.mjs'))[1].bytes
 process.stdout.write(`stdio bundle: ${Math.round(bytes / 1024)} KiB from ${inputs.length} modules\n`)

@@ -10,7 +10,7 @@ import health from '../plugins/health.js'
 import auth from '../plugins/auth.js'
 import { metadataUrlFor } from '../plugins/protected-resource.js'
 import wellKnown, { type WellKnownOptions } from '../plugins/well-known.js'
-import { createTokenVerifier, type TokenVerifier } from './auth/verify.js'
+import { createTokenVerifier, loadJose, type TokenVerifier } from './auth/verify.js'
 import mcpRoute from '../plugins/mcp-route.js'
 import toolGroup from '../plugins/tool-group.js'
 import { ToolRegistry } from './mcp/registry.js'
@@ -102,6 +102,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
   await app.register(health, { store: () => guards.state(), upstream: api })
+  // jose only where tokens are verified as JWTs, loaded now rather than inside the first request's deadline.
+  if (o.tokenVerification === 'jwt') await loadJose()
   await app.register(auth, {
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),

@@ -8,12 +8,31 @@ import { existsSync } from 'node:fs'
 import nodeModule from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
-import { ConfigError, envCredentials, helpEnvironment, loadConfig, parseSetting, type Config, type ConfigOverrides } from './config.js'
+import type { Config, ConfigOverrides } from './config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './meta.js'
 
 // Node ≥ 22.1 keeps the compiled code of the modules loaded below (the stdio bundle, Fastify) on
 // disk between runs, so every later spawn starts faster; a no-op on Node 20.
 ;(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+
+const BUNDLE = new URL('./stdio.bundle.mjs', import.meta.url)
+
+/**
+ * The settings module. A stdio start without --sandbox runs the bundle, which carries its own copy
+ * of config.js and TypeBox: taking the settings from it loads TypeBox once, not twice (its
+ * unbundled build is ~200 modules, a large part of the cold start). Every other start takes
+ * config.js, shared with the modules it then loads. A wrong guess costs time only: both copies
+ * are the same schema.
+ */
+async function settingsModule (): Promise<typeof import('./config.js')> {
+  const argv = process.argv.slice(2)
+  const mode = argv.find((a) => a === 'stdio' || a === 'http' || a === 'check') ?? (process.env.MCP_TRANSPORT?.trim().toLowerCase() === 'http' ? 'http' : 'stdio')
+  if (mode === 'stdio' && !argv.includes('--sandbox') && existsSync(fileURLToPath(BUNDLE))) {
+    return await import(BUNDLE.href) as typeof import('./config.js')
+  }
+  return await import('./config.js')
+}
+const { ConfigError, envCredentials, helpEnvironment, loadConfig, parseSetting } = await settingsModule()
 
 const HELP = `pilot-status-mcp ${PACKAGE_VERSION} — MCP server for the Pilot Status WhatsApp API
 
@@ -77,8 +96,7 @@ function parseArgs (argv: string[]): Args {
 
 /** The stdio entry: the esbuild bundle built next to this file when present (one file to load: a faster cold start), else the module itself. */
 async function stdioEntry (): Promise<typeof import('./stdio.js')> {
-  const bundle = new URL('./stdio.bundle.mjs', import.meta.url)
-  if (existsSync(fileURLToPath(bundle))) return await import(bundle.href) as typeof import('./stdio.js')
+  if (existsSync(fileURLToPath(BUNDLE))) return await import(BUNDLE.href) as typeof import('./stdio.js')
   return await import('./stdio.js')
 }
 

@@ -22,6 +22,10 @@ import { StdioWire, type EndReason } from './stdio-transport.js'
 import { AuditTrail } from './audit.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
+// The CLI reads its arguments and settings through these when it runs this module's bundle, so a
+// stdio start loads one copy of the settings schema (src/cli.ts, settingsModule).
+export { ConfigError, envCredentials, helpEnvironment, loadConfig, parseSetting } from './config.js'
+
 export interface StdioHandle {
   /** Resolves when the session should end: stdin reached its end (or failed), or stdout broke. */
   readonly ended: Promise<EndReason>

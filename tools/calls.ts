@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, fromApi, hints, type AnyTool } from './define.js'
-import { DateTime, Id, Phone, fieldsOf, itemsOf } from './common.js'
+import { DEFAULT_PAGE_SIZE, DateTime, Id, Phone, fieldsOf, itemsOf } from './common.js'
 
 const CallId = Id('call_... from calls_list.')
 const Sdp = (kind: string) => Type.Optional(Type.String({ minLength: 1, description: `WebRTC SDP ${kind}: required on Meta, omit on web numbers.` }))
@@ -46,16 +46,17 @@ export const tools: AnyTool[] = [
     scope: 'number',
     annotations: hints('RI'),
     input: Type.Object({
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: '1-100, default 25.' })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Default ${DEFAULT_PAGE_SIZE}, to keep answers short; up to 100.` })),
       before: Type.Optional(DateTime('Only calls created before this ISO time (nextBefore).'))
     }),
     output: CallsPage,
     handler: async (args, ctx) => {
-      const data = await ctx.api.get('/v1/calls', { limit: args.limit, before: args.before })
+      const limit = args.limit ?? DEFAULT_PAGE_SIZE
+      const data = await ctx.api.get('/v1/calls', { limit, before: args.before })
       const calls = itemsOf(data, 'calls')
       const last = fieldsOf(calls.at(-1)).createdAt
       // A full page may have more behind it; the API gives no cursor, the last createdAt is one.
-      const full = calls.length === (args.limit ?? 25)
+      const full = calls.length === limit
       return full && typeof last === 'string' ? fromApi({ ...fieldsOf(data), nextBefore: last }) : data
     },
     summary: (d) => `${d.calls.length} call(s)${d.nextBefore ? `; older: before=${d.nextBefore}` : ''}`

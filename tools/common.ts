@@ -30,7 +30,14 @@ export const Phone = (description?: string) => Type.String({ pattern: '^\\+?[1-9
 export const HttpUrl = (description: string) => Type.String({ pattern: '^https?://', description })
 
 export const Page = Type.Optional(Type.Integer({ minimum: 1, description: 'From 1 (default 1).' }))
-export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 30.' }))
+/**
+ * The page a list tool asks for when the model names none. The API's default (30) made a default
+ * messages_history answer ~18 K characters of JSON, paid for in the model's context on every call;
+ * 10 items keep a default answer to a few K, the summary line says how many more there are, and
+ * the API's maximum stays one argument away.
+ */
+export const DEFAULT_PAGE_SIZE = 10
+export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Default ${DEFAULT_PAGE_SIZE}, to keep answers short; up to 100.` }))
 export const StartDate = Type.Optional(DateTime('From, e.g. 2026-06-01T00:00:00Z.'))
 export const EndDate = Type.Optional(DateTime('Until (ISO 8601).'))
 
@@ -38,6 +45,10 @@ export const EndDate = Type.Optional(DateTime('Until (ISO 8601).'))
 export const paging = { page: Page, pageSize: PageSize }
 /** startDate + endDate + paging arguments. */
 export const datedPaging = { startDate: StartDate, endDate: EndDate, ...paging }
+/** The query a paged list sends: the model's arguments, with the default page size made explicit. */
+export function pageQuery<T extends { pageSize?: number }> (args: T): T & { pageSize: number } {
+  return { ...args, pageSize: args.pageSize ?? DEFAULT_PAGE_SIZE }
+}
 
 /** The API's page envelope: `{ total, page, pageSize, totalPages }` next to the items. */
 export function paged<T extends TProperties> (items: T) {

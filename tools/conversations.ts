@@ -2,7 +2,7 @@
 // Every result carries text written by other people, so all three are fenced as untrusted.
 import { Type } from '@sinclair/typebox'
 import { defineTool, hints, type AnyTool } from './define.js'
-import { datedPaging, pageLine, paged, paging } from './common.js'
+import { datedPaging, pageLine, pageQuery, paged, paging } from './common.js'
 
 export const tools: AnyTool[] = [
   defineTool({
@@ -15,7 +15,7 @@ export const tools: AnyTool[] = [
     untrusted: true,
     input: Type.Object(datedPaging),
     output: paged({ conversations: Type.Array(Type.Object({ id: Type.String(), unreadCount: Type.Integer() })) }),
-    handler: async (args, ctx) => ctx.api.get('/v1/conversations', args),
+    handler: async (args, ctx) => ctx.api.get('/v1/conversations', pageQuery(args)),
     summary: (d) => {
       const unread = d.conversations.reduce((n, c) => n + c.unreadCount, 0)
       return `${pageLine(d.conversations.length, 'conversations', d)}; ${unread} unread message(s) on this page`
@@ -32,7 +32,7 @@ export const tools: AnyTool[] = [
     untrusted: true,
     input: Type.Object(paging),
     output: paged({ messages: Type.Array(Type.Object({ id: Type.String(), conversationId: Type.String() })) }),
-    handler: async (args, ctx) => ctx.api.get('/v1/messages/unread', args),
+    handler: async (args, ctx) => ctx.api.get('/v1/messages/unread', pageQuery(args)),
     summary: (d) => pageLine(d.messages.length, 'unread messages', d)
   }),
 
@@ -46,7 +46,7 @@ export const tools: AnyTool[] = [
     untrusted: true,
     input: Type.Object(datedPaging),
     output: paged({ messages: Type.Array(Type.Object({ id: Type.String(), conversationId: Type.String() })) }),
-    handler: async (args, ctx) => ctx.api.get('/v1/messages/group', args),
+    handler: async (args, ctx) => ctx.api.get('/v1/messages/group', pageQuery(args)),
     summary: (d) => pageLine(d.messages.length, 'group messages', d)
   })
 ]

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, hints, type AnyTool } from './define.js'
-import { DATE_TIME_PROBLEM, Id, Nullable, datedPaging, isDateTime, pageLine, paged } from './common.js'
+import { DATE_TIME_PROBLEM, Id, Nullable, datedPaging, isDateTime, pageLine, pageQuery, paged } from './common.js'
 
 const Send = Type.Object({
   destinationNumber: Type.Optional(Type.String({ description: 'E.164 phone (+5511999999999) or BSUID (BR.1349...).' })),
@@ -131,7 +131,7 @@ export const tools: AnyTool[] = [
     untrusted: true,
     input: Type.Object(datedPaging),
     output: paged({ messages: Type.Array(Type.Object({ id: Type.String(), conversationId: Type.String() })) }),
-    handler: async (args, ctx) => ctx.api.get('/v1/messages/history', args),
+    handler: async (args, ctx) => ctx.api.get('/v1/messages/history', pageQuery(args)),
     summary: (d) => pageLine(d.messages.length, 'messages', d)
   })
 ]

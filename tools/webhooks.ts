@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox'
 import { apiPath } from '../src/api/client.js'
 import { defineTool, fromApi, hints, type AnyTool } from './define.js'
-import { HttpUrl, Id, Nullable, fieldsOf, itemsOf } from './common.js'
+import { DEFAULT_PAGE_SIZE, HttpUrl, Id, Nullable, fieldsOf, itemsOf } from './common.js'
 
 const WebhookId = Id('From webhooks_list.')
 const Url = HttpUrl('http(s) receiver URL.')
@@ -133,12 +133,12 @@ export const tools: AnyTool[] = [
     annotations: hints('RI'),
     input: Type.Object({
       webhookId: WebhookId,
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Default 50.' })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: `Default ${DEFAULT_PAGE_SIZE}, to keep answers short (each attempt carries its payload and response); up to 50.` })),
       event: Type.Optional(Type.String({ description: 'Only this event, e.g. message.received.' }))
     }),
     output: Type.Object({ logs: Type.Array(DeliveryLog) }),
     handler: async (args, ctx) => {
-      const r = await ctx.api.get(apiPath`/v1/webhooks/${args.webhookId}/logs`, { limit: args.limit, event: args.event })
+      const r = await ctx.api.get(apiPath`/v1/webhooks/${args.webhookId}/logs`, { limit: args.limit ?? DEFAULT_PAGE_SIZE, event: args.event })
       // The reference says "items"; accept a bare array (what it lists elsewhere) or a wrapper.
       return fromApi({ logs: itemsOf(r, 'logs', 'items') })
     },

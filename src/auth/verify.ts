@@ -4,7 +4,17 @@
 // spec requires a server to accept only tokens issued for it; forwarding alone leaves that to
 // the API. @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization
 import { createHash } from 'node:crypto'
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose'
+import type { JWTVerifyGetKey } from 'jose'
+
+type Jose = typeof import('jose')
+let jose: Promise<Jose> | undefined
+/**
+ * jose is loaded on first use: a deployment that does not verify JWTs never loads it. The product
+ * calls this at registration when `jwt` mode is on, so the first request does not pay for it.
+ */
+export function loadJose (): Promise<Jose> {
+  return (jose ??= import('jose'))
+}
 
 export type VerificationMode = 'off' | 'jwt' | 'introspection'
 
@@ -98,12 +108,13 @@ function jwtVerifier (opts: VerifierOptions, metadata: () => Promise<Record<stri
       if (typeof m.jwks_uri !== 'string') throw new Error('the authorization server metadata has no jwks_uri')
       url = m.jwks_uri
     }
-    keys = createRemoteJWKSet(new URL(url), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000 })
+    keys = (await loadJose()).createRemoteJWKSet(new URL(url), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000 })
     return keys
   }
   return {
     async verify (token) {
       let jwks: JWTVerifyGetKey
+      const { jwtVerify, errors: joseErrors } = await loadJose()
       try {
         jwks = await getKeys()
       } catch (err) {
@@ -122,14 +133,14 @@ function jwtVerifier (opts: VerifierOptions, metadata: () => Promise<Record<stri
         if (err instanceof joseErrors.JWKSTimeout || (err instanceof Error && /fetch|ECONNREFUSED|network/i.test(err.message) && !(err instanceof joseErrors.JOSEError))) {
           return { ok: false, unavailable: true, reason: 'the authorization server\'s keys could not be fetched' }
         }
-        return { ok: false, reason: jwtReason(err) }
+        return { ok: false, reason: jwtReason(err, joseErrors) }
       }
     }
   }
 }
 
 /** Short, token-free reasons for the challenge's error_description. */
-function jwtReason (err: unknown): string {
+function jwtReason (err: unknown, joseErrors: Jose['errors']): string {
   if (err instanceof joseErrors.JWTExpired) return 'the access token has expired'
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'the access token was issued for another resource (audience)'

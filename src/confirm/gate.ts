@@ -293,6 +293,6 @@ function afterPaymentPage (result: CallToolResult, answer: ReturnType<typeof inp
   for (const k of Object.values(PAYMENT_URL)) if (k in data) data[k] = '(opened for the person by their client)'
   return {
     ...result,
-    content: [{ type: 'text', text: `The payment page was opened for the person by their client; nothing is charged until they pay there. Do not paste the link into the conversation.\n${JSON.stringify(data, null, 2)}` }]
+    content: [{ type: 'text', text: `The payment page was opened for the person by their client; nothing is charged until they pay there. Do not paste the link into the conversation.\n${JSON.stringify(data)}` }]
   }
 }

@@ -107,7 +107,10 @@ function toResult (tool: RegisteredTool, data: unknown, args: Validated<'input'>
     for (const k of def.textOmit) if (k in copy && copy[k] != null) copy[k] = '(attached as separate content)'
     shown = copy
   }
-  let json = JSON.stringify(shown, null, 2)
+  // Compact: the text is read by a model and every indentation byte is paid for in its context on
+  // every call; a summary line leads and the JSON stays the whole answer (clients that ignore
+  // structuredContent lose nothing).
+  let json = JSON.stringify(shown)
   let text: string
   if (def.untrusted) {
     // '<' escaped so no message text can close the fence; still valid JSON.

@@ -2,7 +2,6 @@
 // Lua script checks and fills every send window at once. Commands never queue while Redis is
 // unreachable: they fail at once (StoreUnavailableError) so a send that needs the store fails
 // closed; the client reconnects by itself.
-import { Redis } from 'ioredis'
 import type { RedisClient, ReserveResult, SharedStore, StoreState, WindowRule } from './store.js'
 import { StoreUnavailableError } from './store.js'
 
@@ -58,8 +57,10 @@ export class RedisStore implements SharedStore {
   /** Connects to a URL (owned: closed with the store) or adopts the application's client. */
   static async connect (target: string | RedisClient, opts: RedisStoreOptions = {}): Promise<RedisStore> {
     const owned = typeof target === 'string'
+    // ioredis is imported here, not at the top: a static import would be hoisted to the stdio
+    // bundle's top by esbuild and load its whole CommonJS tree at every start (scripts/bundle.mjs).
     const client = owned
-      ? new Redis(target, {
+      ? new (await import('ioredis')).Redis(target, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,

@@ -118,7 +118,7 @@ export default async function suite (t: Test): Promise<void> {
       }
       const text = textOf(r)
       t.match(text, /^Downloaded image\/png \(media mid_demo_image\)\./)
-      t.match(text, /"base64": "\(attached as separate content\)"/)
+      t.match(text, /"base64":"\(attached as separate content\)"/)
       t.notOk(text.includes('iVBORw0KGgo'), 'no base64 in the text block')
 
       const a = await invoke(sb, 'media_get', { mediaId: 'mid_demo_audio', phoneNumberId: META_PHONE_ID }, meta)

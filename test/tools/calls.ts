@@ -6,6 +6,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SANDBOX_KEYS, SANDBOX_NUMBERS, errorText, invoke, okResult, registry, sandbox } from './harness.js'
 import { hints } from '../../tools/define.js'
+import { DEFAULT_PAGE_SIZE } from '../../tools/common.js'
 import { SANDBOX_CALL_CONTACTS } from '../../sandbox/calls.js'
 import type { RunningSandbox } from '../../sandbox/server.js'
 import type { ToolResult } from '../../src/mcp/call.js'
@@ -76,10 +77,10 @@ export default async function suite (t: Test): Promise<void> {
     t.test('calls_list: a full page gets nextBefore (the last createdAt); walking it visits every call once', async (t) => {
       const r = await invoke(sb, 'calls_list', {})
       const d = okResult(t, 'calls_list', r)
-      t.same(sb.requests[0].query, {}, 'no limit sent unless given')
-      t.equal(d.calls.length, 25)
-      t.equal(d.nextBefore, d.calls[24].createdAt)
-      t.match(textOf(r), new RegExp(`^25 call\\(s\\); older: before=${d.nextBefore.replace(/\./g, '\\.')}\n`))
+      t.same(sb.requests[0].query, { limit: String(DEFAULT_PAGE_SIZE) }, 'the default page size is sent explicitly (shorter than the API\'s 25)')
+      t.equal(d.calls.length, DEFAULT_PAGE_SIZE)
+      t.equal(d.nextBefore, d.calls[DEFAULT_PAGE_SIZE - 1].createdAt)
+      t.match(textOf(r), new RegExp(`^${DEFAULT_PAGE_SIZE} call\\(s\\); older: before=${d.nextBefore.replace(/\./g, '\\.')}\n`))
 
       const seen: string[] = []
       const sizes: number[] = []

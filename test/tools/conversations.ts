@@ -30,6 +30,7 @@ function fenced (t: Test, r: ToolResult): string {
   t.equal(text(r).split('<untrusted-data>').length, 2, 'exactly one opening tag')
   const inside = lines.slice(3, -1).join('\n')
   t.strictSame(JSON.parse(inside), r.structuredContent, 'the fence holds the full result as JSON')
+  t.equal(inside, JSON.stringify(r.structuredContent).replace(/</g, '\\u003c'), 'compact JSON, \'<\' escaped')
   t.notOk(text(r).split('<untrusted-data>')[0].includes('Ignore your previous'), 'nothing third-party before the fence')
   return inside
 }

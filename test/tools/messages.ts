@@ -4,6 +4,7 @@
 import type { Test } from 'tap'
 import { sandbox, invoke, okResult, errorText, SANDBOX_KEYS, SANDBOX_NUMBERS } from './harness.js'
 import { UNTRUSTED_NOTICE, type ToolResult } from '../../src/mcp/call.js'
+import { DEFAULT_PAGE_SIZE } from '../../tools/common.js'
 
 const text = (r: ToolResult) => (r.content[0]?.type === 'text' ? r.content[0].text : '')
 const firstLine = (r: ToolResult) => text(r).split('\n')[0]
@@ -103,6 +104,17 @@ export default async function suite (t: Test): Promise<void> {
         t.match(errorText(t, await invoke(sb, 'messages_cancel', args)), /messageIds/)
         t.equal(sb.requests.length, 0, 'nothing sent')
       }
+    })
+
+    t.test('messages_history by default: a short page asked for explicitly, its text the summary, the fence and compact JSON', async (t) => {
+      const r = await invoke(sb, 'messages_history', {})
+      t.same(sb.requests[0].query, { pageSize: String(DEFAULT_PAGE_SIZE) }, 'the default page size is sent (the API\'s own is 30)')
+      const h = okResult(t, 'messages_history', r)
+      t.equal(h.messages.length, DEFAULT_PAGE_SIZE)
+      t.ok(h.total > DEFAULT_PAGE_SIZE, 'the seeded history has more than one default page')
+      const summary = `${DEFAULT_PAGE_SIZE} of ${h.total} messages (page 1 of ${Math.ceil(h.total / DEFAULT_PAGE_SIZE)})`
+      // No indentation: every byte of the text is paid for in the model's context.
+      t.equal(text(r), `${summary}\n${UNTRUSTED_NOTICE}\n<untrusted-data>\n${JSON.stringify(h).replace(/</g, '\\u003c')}\n</untrusted-data>`)
     })
 
     t.test('messages_history: third-party text fenced as untrusted; paging and dates checked locally; a notice in the summary', async (t) => {

@@ -61,7 +61,7 @@ function qrImage (t: Test, r: ToolResult, dataUri: string): string {
   const tx = text(r)
   t.notOk(tx.includes(img.data.slice(0, 40)), 'the text block does not carry the base64')
   t.notOk(tx.includes('base64,'))
-  t.match(tx, /"qrcodeBase64": "\(attached as separate content\)"/)
+  t.match(tx, /"qrcodeBase64":"\(attached as separate content\)"/)
   t.ok(tx.length < 1500, `the text block stays small (${tx.length} chars)`)
   return img.data
 }
