@@ -24,6 +24,8 @@ import { headerValue } from '../src/header.js'
 import { originGuard } from './origin-guard.js'
 import type { Confirmer } from '../src/confirm/gate.js'
 import type { Guards } from '../src/guard/guards.js'
+import type { RequestInfo, Telemetry } from '../src/telemetry/telemetry.js'
+import { jsonAnswerError, observe, responseError, withOperation } from '../src/telemetry/mcp.js'
 
 export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
@@ -43,6 +45,8 @@ export interface McpRouteOptions {
   confirm?: Confirmer
   /** Send guards shared by every request (idempotency keys, duplicate guard, send policy). */
   guards?: Guards
+  /** Spans and metrics of each MCP request (src/telemetry); absent when telemetry is off. */
+  telemetry?: Telemetry
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
@@ -59,7 +63,7 @@ const CHALLENGES = {
 } as const
 
 const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
-  const { registry, api } = opts
+  const { registry, api, telemetry: tel } = opts
   const fastPathOn = opts.fastPath ?? true
   const validator = new AjvJsonSchemaValidator()
   const server = createMcpServer({ api, validator })
@@ -135,6 +139,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     reply.raw.on('close', onClose)
     const timer = setTimeout(() => ac.abort(), opts.requestTimeoutMs)
     const cancelled = (rid: Id) => errorJson(rid, -32001, ac.signal.aborted ? `Request cancelled or timed out (limit ${opts.requestTimeoutMs} ms)` : 'Request cancelled')
+    const info = (message: unknown): RequestInfo => ({ message, transport: 'tcp', protocolVersion: versionHeader, headers: req.headers })
     try {
       const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) : undefined
       // A 2025-era batch is served message by message (each malformed one gets its own error);
@@ -161,7 +166,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
           if (refusal) return rpcError(reply, 400, refusal.code, refusal.message, msg.id)
         }
         const holder: OutcomeHolder = {}
-        const res = await modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(scope, holder) })
+        const res = await observe(tel, info(body), (op) => modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(withOperation(scope, op), holder) }), responseError)
         if (holder.outcome?.kind === 'auth') return challenge(reply, holder.outcome.challenge, id)
         return reply.send(res)
       }
@@ -171,13 +176,13 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       }
       const ctx: LegacyContext = { mux, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
       if (fast) {
-        const answer = await fastAnswer(api, fast, scope, ac.signal, () => cancelled(fast.id))
+        const answer = await observe(tel, info(body), (op) => fastAnswer(api, fast, withOperation(scope, op), ac.signal, () => cancelled(fast.id)), jsonAnswerError)
         if (answer.auth) return challenge(reply, answer.auth, fast.id)
         return reply.code(200).header('content-type', 'application/json').send(answer.json)
       }
       if (Array.isArray(body) && body.length === 0) return rpcError(reply, 400, INVALID_REQUEST, 'Invalid Request: empty batch')
       const messages = Array.isArray(body) ? body : [body]
-      const answers = (await Promise.all(messages.map((m) => serveMessage(ctx, m)))).filter((a): a is Served => a !== undefined)
+      const answers = (await Promise.all(messages.map((m) => observe(tel, info(m), (op) => serveMessage(op ? { ...ctx, scope: withOperation(scope, op) } : ctx, m), jsonAnswerError)))).filter((a): a is Served => a !== undefined)
       if (answers.length === 0) return reply.code(202).send()
       if (!Array.isArray(body)) {
         const [a] = answers
