@@ -49,7 +49,8 @@ export interface RequestInfo {
 const noopTracerProvider = new ProxyTracerProvider().getDelegate()
 
 export class Telemetry {
-  readonly tracer: Tracer
+  /** Undefined when no tracer provider is registered (metrics only): no spans are made at all. */
+  readonly tracer: Tracer | undefined
   readonly opts: TelemetryOptions
   readonly operationDuration: Histogram
   readonly upstreamRequests: Counter
@@ -70,10 +71,10 @@ export class Telemetry {
     const tracing = typeof tp.getDelegate !== 'function' || tp.getDelegate() !== noopTracerProvider
     const meter = metrics.getMeter(SCOPE_NAME, PACKAGE_VERSION)
     if (!tracing && meter === createNoopMeter()) return undefined
-    return new Telemetry(trace.getTracer(SCOPE_NAME, PACKAGE_VERSION), meter, opts)
+    return new Telemetry(tracing ? trace.getTracer(SCOPE_NAME, PACKAGE_VERSION) : undefined, meter, opts)
   }
 
-  constructor (tracer: Tracer, meter: Meter, opts: TelemetryOptions) {
+  constructor (tracer: Tracer | undefined, meter: Meter, opts: TelemetryOptions) {
     this.tracer = tracer
     this.opts = opts
     const seconds = { unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } }
@@ -115,6 +116,8 @@ export class Telemetry {
     const parent = meta !== undefined && typeof meta.traceparent === 'string'
       ? propagation.extract(active, meta)
       : info.headers !== undefined && typeof info.headers.traceparent === 'string' ? propagation.extract(active, info.headers) : active
+    // Metrics only: no span; the caller's trace context still travels on to the API.
+    if (this.tracer === undefined) return new Operation(this, undefined, parent, attributes)
     const span = this.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent)
     return new Operation(this, span, trace.setSpan(parent, span), attributes)
   }
@@ -148,7 +151,7 @@ export class Operation {
   /** The code of the last API error seen during this request (a tool error's `error.type`). */
   private apiCode: string | undefined
 
-  constructor (readonly tel: Telemetry, readonly span: Span, readonly context: Context, private readonly attributes: Attributes) {}
+  constructor (readonly tel: Telemetry, readonly span: Span | undefined, readonly context: Context, private readonly attributes: Attributes) {}
 
   /** Marks the tool call as failed (an isError result). */
   toolFailed (): void {
@@ -165,6 +168,7 @@ export class Operation {
     const type = errorType ?? this.toolError
     const attributes = type === undefined ? this.attributes : { ...this.attributes, [ATTR.errorType]: type }
     this.tel.operationDuration.record((performance.now() - this.started) / 1000, attributes)
+    if (this.span === undefined) return
     if (type !== undefined) {
       this.span.setAttribute(ATTR.errorType, type)
       this.span.setStatus({ code: SpanStatusCode.ERROR })
@@ -186,15 +190,15 @@ export class Operation {
 /** One upstream /v1 call (retries included): a CLIENT span, its duration and its counters. */
 export class UpstreamCall {
   private readonly started = performance.now()
-  private readonly span: Span
+  private readonly span: Span | undefined
   private readonly ctx: Context
   private readonly labels: Attributes
 
   constructor (private readonly op: Operation, method: string, tool: string | undefined) {
     const tel = op.tel
     this.labels = { [ATTR.tool]: tool === undefined ? OTHER : tel.toolLabel(tool), [ATTR.httpMethod]: method }
-    this.span = tel.tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { [ATTR.httpMethod]: method, [ATTR.tool]: this.labels[ATTR.tool] as string } }, op.context)
-    this.ctx = trace.setSpan(op.context, this.span)
+    this.span = tel.tracer?.startSpan(method, { kind: SpanKind.CLIENT, attributes: { [ATTR.httpMethod]: method, [ATTR.tool]: this.labels[ATTR.tool] as string } }, op.context)
+    this.ctx = this.span === undefined ? op.context : trace.setSpan(op.context, this.span)
   }
 
   /** Adds `traceparent` (and `tracestate`) for this call to the outgoing headers, when a propagator is registered. */
@@ -223,6 +227,7 @@ export class UpstreamCall {
     const labels = { ...this.labels, [ATTR.statusClass]: cls }
     this.op.tel.upstreamRequests.add(1, labels)
     this.op.tel.upstreamDuration.record((performance.now() - this.started) / 1000, labels)
+    if (this.span === undefined) return
     if (status !== undefined) this.span.setAttribute(ATTR.statusCode, status)
     if (errorType !== undefined) {
       this.span.setAttribute(ATTR.errorType, errorType)

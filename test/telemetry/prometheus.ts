@@ -60,6 +60,10 @@ t.test('METRICS_PORT: /metrics on its own loopback listener, in the Prometheus t
   t.equal(upstreamCalls?.type, 'COUNTER')
   t.same(upstreamCalls?.metrics.map((m) => [m.labels?.pilot_status_status_class, m.value]), [['2xx', '1']])
 
+  const given = `00-${'e'.repeat(32)}-${'f'.repeat(16)}-01`
+  await rawPost(p.mcp, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'templates_get', arguments: { id: 'tpl_1' }, _meta: { traceparent: given } } }, { 'x-api-key': 'ps_test_key' })
+  t.equal(up.seen[1].headers.traceparent, given, 'metrics only: the caller\'s trace context still reaches the API, unchanged')
+
   const base = handle.metricsUrl.replace(/\/metrics$/, '')
   const other = await fetch(`${base}/mcp`)
   t.equal(other.status, 404, 'the metrics listener serves /metrics only')
