@@ -19,7 +19,7 @@ const SERVICE_NAME = 'pilot-status-mcp'
 export async function startSdk (plan: TelemetryPlan, env: NodeJS.ProcessEnv): Promise<TelemetryHandle> {
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) win over our defaults.
   const resource = defaultResource()
-    .merge(resourceFromAttributes({ 'service.name': SERVICE_NAME, 'service.version': PACKAGE_VERSION }))
+    .merge(resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME?.trim() || SERVICE_NAME, 'service.version': PACKAGE_VERSION }))
     .merge(detectResources({ detectors: [envDetector] }))
 
   const closers: Array<() => Promise<void>> = []
@@ -39,7 +39,7 @@ export async function startSdk (plan: TelemetryPlan, env: NodeJS.ProcessEnv): Pr
   if (plan.metrics.includes('otlp')) {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http')
     const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL)
-    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), ...(Number.isInteger(interval) && interval > 0 ? { exportIntervalMillis: interval } : {}) }))
+    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(otlpUrl(env, 'METRICS', 'v1/metrics')), ...(Number.isInteger(interval) && interval > 0 ? { exportIntervalMillis: interval } : {}) }))
   }
   if (readers.length > 0) {
     const meterProvider = new MeterProvider({ resource, readers })
@@ -52,7 +52,7 @@ export async function startSdk (plan: TelemetryPlan, env: NodeJS.ProcessEnv): Pr
   if (plan.traces.includes('otlp')) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
     // The sampler comes from OTEL_TRACES_SAMPLER / _ARG (the SDK reads them); parent-based by default.
-    const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] })
+    const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(otlpUrl(env, 'TRACES', 'v1/traces')))] })
     trace.setGlobalTracerProvider(tracerProvider)
     closers.unshift(async () => {
       await tracerProvider.shutdown()
@@ -71,6 +71,18 @@ export async function startSdk (plan: TelemetryPlan, env: NodeJS.ProcessEnv): Pr
       for (const c of closers) await c()
     })())
   }
+}
+
+/**
+ * The OTLP/HTTP URL from the environment given (the exporters would read process.env themselves):
+ * the signal's own endpoint as is, else the general one with the signal's path (the spec's rule).
+ * Neither: the exporter's default. Headers, timeouts and TLS stay with the exporter's own OTEL_* reading.
+ */
+function otlpUrl (env: NodeJS.ProcessEnv, signal: 'TRACES' | 'METRICS', path: string): { url: string } | undefined {
+  const own = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim()
+  if (own) return { url: own }
+  const general = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()
+  return general ? { url: `${general.replace(/\/+$/, '')}/${path}` } : undefined
 }
 
 /** The scrape endpoint: GET /metrics on its own listener; everything else is 404. */

@@ -2,5 +2,5 @@
 // endpoint, when the SDK starts, and that nothing of it is loaded when it is off.
 import './http.js'
 import './stdio.js'
-import './prometheus.js'
+import './sdk.js'
 import './off.js'

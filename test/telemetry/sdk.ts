@@ -1,8 +1,10 @@
 // The standalone server's SDK: when it starts (OTEL_* variables, METRICS_PORT, OTEL_SDK_DISABLED),
-// and the Prometheus endpoint on its own loopback listener, scraped over HTTP and parsed with a
-// Prometheus text-format parser.
+// the Prometheus endpoint on its own loopback listener, scraped over HTTP and parsed with a
+// Prometheus text-format parser, and OTLP/HTTP export to a loopback collector.
 import t from 'tap'
 import { createRequire } from 'node:module'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { metrics, trace } from '@opentelemetry/api'
 import { product, rawPost } from '../helper.js'
@@ -81,4 +83,35 @@ t.test('a taken METRICS_PORT is a clear start-up error', async (t) => {
   t.teardown(() => first?.shutdown())
   const port = Number(new URL(first!.metricsUrl!).port)
   await t.rejects(startTelemetry({ metricsPort: port, metricsHost: '127.0.0.1' }, {}, silent), { message: new RegExp(`METRICS_PORT ${port} on 127\\.0\\.0\\.1 is already in use`) })
+})
+
+t.test('OTEL_EXPORTER_OTLP_ENDPOINT: spans and metrics reach an OTLP/HTTP collector; shutdown flushes them', async (t) => {
+  const received: Array<{ path: string, body: string }> = []
+  const collector = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (d: Buffer) => { body += d.toString('utf8') })
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { collector.close(() => resolve()); collector.closeAllConnections() }))
+  const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`
+  const handle = await startTelemetry(LOOPBACK, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'otel-test-service' }, silent)
+  t.teardown(() => handle?.shutdown())
+  t.equal(handle?.metricsUrl, undefined, 'no Prometheus listener without METRICS_PORT')
+  const up = await upstream(t)
+  const p = await product(t, up.url)
+  const traceId = '9'.repeat(32)
+  const res = await rawPost(p.mcp, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'templates_get', arguments: { id: 'tpl_1' }, _meta: { traceparent: `00-${traceId}-${'8'.repeat(16)}-01` } } }, { 'x-api-key': 'ps_test_key' })
+  t.equal(res.status, 200)
+  t.match(up.seen[0].headers.traceparent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`))
+  await handle!.shutdown()
+  const traces = received.filter((r) => r.path === '/v1/traces').map((r) => r.body).join('\n')
+  const metricsSent = received.filter((r) => r.path === '/v1/metrics').map((r) => r.body).join('\n')
+  t.match(traces, 'tools/call templates_get', 'the SERVER span was exported')
+  t.match(traces, 'otel-test-service', 'OTEL_SERVICE_NAME names the service')
+  t.match(metricsSent, 'mcp.server.operation.duration', 'the duration histogram was exported')
 })
