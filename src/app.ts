@@ -22,7 +22,7 @@ import { storeConsumeOnce } from './confirm/state.js'
 import { createStore, type RedisClient } from './store/store.js'
 import { Guards } from './guard/guards.js'
 import { guardOptions } from './guard/settings.js'
-import { Telemetry } from './telemetry/telemetry.js'
+import { loadTelemetry } from './telemetry/load.js'
 import { SERVED_VERSIONS } from './mcp/server.js'
 
 const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
@@ -98,7 +98,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
   // Never an SDK here: the providers registered globally (the standalone server's, or the
   // embedder's own) are used through @opentelemetry/api; none registered, none used.
   const toolNames = new Set(o.defs.map((d) => d.name))
-  const telemetry = Telemetry.fromGlobals({ versions: SERVED_VERSIONS, isTool: (name) => toolNames.has(name) })
+  const telemetry = await loadTelemetry({ versions: SERVED_VERSIONS, isTool: (name) => toolNames.has(name) })
 
   const guards = new Guards({ ...o.guardOptions, store: await createStore({ redis: o.redisClient ?? o.redis }), telemetry })
   app.addHook('onClose', async () => guards.close())

@@ -19,7 +19,8 @@ import { Guards } from './guard/guards.js'
 import { ENV_NAMES, guardOptions } from './guard/settings.js'
 import { createStore } from './store/store.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
-import { Telemetry } from './telemetry/telemetry.js'
+import type { Telemetry } from './telemetry/telemetry.js'
+import { loadTelemetry } from './telemetry/load.js'
 import { StdioObserver } from './telemetry/mcp.js'
 import { startTelemetry } from './telemetry/start.js'
 import { ALL_TOOLS } from '../tools/index.js'
@@ -46,19 +47,19 @@ export interface StdioParts {
   stdout?: Writable
   /** Send guards (idempotency keys, duplicate guard, send policy); closed with the session. */
   guards?: Guards
-  /** Spans and metrics (default: from the providers registered globally, if any). */
+  /** Spans and metrics (stdioTelemetry(): from the providers registered globally); absent: none. */
   telemetry?: Telemetry
 }
 
-/** The session's Telemetry, from the providers registered globally (none: undefined). */
-export function stdioTelemetry (): Telemetry | undefined {
+/** The session's Telemetry, from the providers registered globally (none: undefined, and nothing loaded). */
+export async function stdioTelemetry (): Promise<Telemetry | undefined> {
   const names = new Set(ALL_TOOLS.map((t) => t.name))
-  return Telemetry.fromGlobals({ versions: SERVED_VERSIONS, isTool: (name) => names.has(name) })
+  return await loadTelemetry({ versions: SERVED_VERSIONS, isTool: (name) => names.has(name) })
 }
 
 export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: StdioParts = {}): StdioHandle {
   const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: config.upstreamMaxConcurrency, maxPerCredential: config.upstreamMaxPerCredential })
-  const telemetry = io.telemetry ?? stdioTelemetry()
+  const telemetry = io.telemetry
   const { view } = buildRegistry({ defs: ALL_TOOLS, toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas })
   const scope: CallScope = {
     credentials,
@@ -133,7 +134,7 @@ export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHand
   // OpenTelemetry (OTEL_* variables, METRICS_PORT): started before serving, or not loaded at all.
   const otel = await startTelemetry(config, opts.env ?? process.env, logger)
   if (otel) closers.push(otel.shutdown)
-  const telemetry = stdioTelemetry()
+  const telemetry = await stdioTelemetry()
   // Send guards: idempotency keys (and, when configured, duplicate guard and send policy) over
   // this process's memory, or REDIS_URL to share them with other processes.
   const guards = new Guards({

@@ -2,7 +2,7 @@
 // served over HTTP (either era, fast path or SDK), and one observer of the stdio wire. With no
 // Telemetry both reduce to a call of the handler: nothing is allocated, nothing is timed.
 import type { JSONRPCMessage } from '@modelcontextprotocol/server'
-import { errorCodeOf, type Operation, type RequestInfo, type Telemetry } from './telemetry.js'
+import type { Operation, RequestInfo, Telemetry } from './telemetry.js'
 
 /** A JSON-RPC request (a method and an id); notifications and responses are not operations. */
 function isRequest (m: unknown): m is { id: string | number, method: string } {
@@ -40,6 +40,16 @@ export async function observe<T> (
 export function withOperation<S extends object> (scope: S, op: Operation | undefined): S {
   return op === undefined ? scope : { ...scope, op }
 }
+
+/**
+ * The JSON-RPC error code of a serialised answer, or undefined for a result. Reads only the
+ * envelope's head (`{"jsonrpc":"2.0","id":…,"error":{"code":N`), as this server and the SDK write it.
+ */
+export function errorCodeOf (json: string): string | undefined {
+  const m = ERROR_HEAD.exec(json)
+  return m ? m[1] : undefined
+}
+const ERROR_HEAD = /^\{"jsonrpc":"2\.0","id":(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"\\]|\\.)*"|null),"error":\{"code":(-?\d+)/
 
 /** The error code of a serialised JSON-RPC answer (undefined: no answer, or a result). */
 export function jsonAnswerError (answer: { json: string } | undefined): string | undefined {

@@ -240,13 +240,3 @@ export class UpstreamCall {
 function statusClass (status: number): string {
   return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'network'
 }
-
-/**
- * The JSON-RPC error code of a serialised answer, or undefined for a result. Reads only the
- * envelope's head (`{"jsonrpc":"2.0","id":…,"error":{"code":N`), as this server and the SDK write it.
- */
-export function errorCodeOf (json: string): string | undefined {
-  const m = ERROR_HEAD.exec(json)
-  return m ? m[1] : undefined
-}
-const ERROR_HEAD = /^\{"jsonrpc":"2\.0","id":(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"\\]|\\.)*"|null),"error":\{"code":(-?\d+)/

@@ -9,7 +9,7 @@ import { pino } from 'pino'
 import { metrics, trace } from '@opentelemetry/api'
 import { product, rawPost } from '../helper.js'
 import { startTelemetry, telemetryPlan } from '../../src/telemetry/start.js'
-import { Telemetry } from '../../src/telemetry/telemetry.js'
+import { providersRegistered } from '../../src/telemetry/load.js'
 import { upstream } from './harness.js'
 import { PACKAGE_VERSION } from '../../src/meta.js'
 
@@ -72,7 +72,7 @@ t.test('METRICS_PORT: /metrics on its own loopback listener, in the Prometheus t
   await other.body?.cancel()
 
   await handle.shutdown()
-  t.equal(Telemetry.fromGlobals({ versions: [], isTool: () => true }), undefined, 'shut down: the global providers are gone')
+  t.equal(providersRegistered(), false, 'shut down: the global providers are gone')
   t.equal(metrics.getMeterProvider().getMeter('x'), metrics.getMeter('y'))
   t.notOk(trace.getTracer('x').startSpan('x').isRecording())
   await t.rejects(fetch(handle.metricsUrl), 'the listener is closed')

@@ -5,7 +5,7 @@ import t from 'tap'
 import { PassThrough } from 'node:stream'
 import { pino } from 'pino'
 import { loadConfig } from '../../src/config.js'
-import { runStdio } from '../../src/stdio.js'
+import { runStdio, stdioTelemetry } from '../../src/stdio.js'
 import { ATTR, METRICS } from '../../src/telemetry/names.js'
 import { CLIENT, SERVER, childrenOf, inMemoryOtel, upstream } from './harness.js'
 
@@ -19,7 +19,7 @@ t.test('stdio: spans and metrics for a call, a tool error and an upstream 5xx, i
   const config = loadConfig({ PILOT_STATUS_API_URL: up.url, PILOT_STATUS_API_KEY: 'ps_test_key', LOG_LEVEL: 'silent', PILOT_STATUS_TIMEOUT_MS: '20000' })
   const stdin = new PassThrough()
   const stdout = new PassThrough()
-  const handle = runStdio(config, { kind: 'apiKey', key: 'ps_test_key', source: 'env' }, pino({ level: 'silent' }), { stdin, stdout })
+  const handle = runStdio(config, { kind: 'apiKey', key: 'ps_test_key', source: 'env' }, pino({ level: 'silent' }), { stdin, stdout, telemetry: await stdioTelemetry() })
   t.teardown(() => handle.close())
   const answers = new Map<number, any>()
   const waiting = new Map<number, () => void>()
