@@ -38,6 +38,7 @@ const modernHeaders = (name) => ({ ...MCP_HEADERS, 'mcp-protocol-version': '2026
 // A plain list, one entry per row; rows of one era sit next to each other's bare route below.
 const SCENARIOS = [
   { id: 'read-product', label: 'read · product (tools/call templates_get)', mode: 'product', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
+  { id: 'read-product-otel', label: 'read · product with telemetry on (METRICS_PORT: OpenTelemetry metrics + Prometheus)', mode: 'product-otel', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
   { id: 'read-no-fast-path', label: 'read · product with MCP_FAST_PATH=false (every request through the SDK)', mode: 'product-no-fast-path', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: callBody(...READ) },
   { id: 'read-modern', label: 'read · product, 2026-07-28 era (per-request envelope and headers)', mode: 'product', method: 'POST', path: '/mcp', headers: modernHeaders(READ[0]), body: callBody(...READ, true) },
   { id: 'read-bare', label: 'read · bare Fastify route, same upstream call', mode: 'bare', method: 'GET', path: '/bare/read' },

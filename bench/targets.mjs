@@ -18,11 +18,13 @@ const { ApiClient } = await import(new URL('src/api/client.js', dist))
 const creds = { kind: 'apiKey', key: 'ps_bench', source: 'header' }
 
 let app
-if (mode === 'product' || mode === 'product-no-fast-path') {
+if (mode === 'product' || mode === 'product-no-fast-path' || mode === 'product-otel') {
   const { buildHttpServer } = await import(new URL('src/http.js', dist))
   const { loadConfig } = await import(new URL('src/config.js', dist))
   const { pino } = await import('pino')
-  const config = loadConfig({ PILOT_STATUS_API_URL: upstream, MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent', MCP_FAST_PATH: mode === 'product' ? 'true' : 'false' })
+  const config = loadConfig({ PILOT_STATUS_API_URL: upstream, MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent', MCP_FAST_PATH: mode === 'product-no-fast-path' ? 'false' : 'true', ...(mode === 'product-otel' ? { METRICS_PORT: '0' } : {}) })
+  // product-otel: telemetry on as runHttp starts it (METRICS_PORT: the SDK, metrics, trace propagation).
+  if (mode === 'product-otel') await (await import(new URL('src/telemetry/start.js', dist))).startTelemetry(config, {}, pino({ level: 'silent' }))
   app = await buildHttpServer(config, pino({ level: 'silent' }))
 } else if (mode === 'bare') {
   app = Fastify({ logger: false })

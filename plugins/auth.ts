@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Credentials } from '../src/api/credentials.js'
 import type { TokenVerifier } from '../src/auth/verify.js'
 import { headerValue } from '../src/header.js'
+import type { Telemetry } from '../src/telemetry/telemetry.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,6 +30,8 @@ export interface AuthPluginOptions {
   scopes?: string[]
   /** Checks bearer tokens locally before they are forwarded (jwt / introspection modes). */
   verifier?: TokenVerifier
+  /** Counts the challenges sent, by kind (src/telemetry); absent when telemetry is off. */
+  telemetry?: Telemetry
 }
 
 /** Query parameters that would carry a token in the URL (RFC 6750 §2.3), which we refuse: URLs end up in logs. */
@@ -58,6 +61,7 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
     if (scope) parts.push(`scope=${quote(scope)}`)
     if (c.error) parts.push(`error=${quote(c.error)}`)
     if (c.description) parts.push(`error_description=${quote(c.description)}`)
+    opts.telemetry?.authChallenge(c.error ?? 'missing_credentials')
     return reply
       .code(c.status)
       .header('www-authenticate', `Bearer ${parts.join(', ')}`)

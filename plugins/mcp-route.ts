@@ -24,6 +24,8 @@ import { originGuard } from './origin-guard.js'
 import type { Confirmer } from '../src/confirm/gate.js'
 import type { Guards } from '../src/guard/guards.js'
 import type { AuditTrail } from '../src/audit.js'
+import type { RequestInfo, Telemetry } from '../src/telemetry/telemetry.js'
+import { jsonAnswerError, observe, responseError, withOperation } from '../src/telemetry/mcp.js'
 
 export interface McpRouteOptions {
   /** Path of the endpoint within the product's prefix (default `/mcp`). */
@@ -45,6 +47,8 @@ export interface McpRouteOptions {
   guards?: Guards
   /** The audit trail of irreversible actions; absent: off. */
   audit?: AuditTrail
+  /** Spans and metrics of each MCP request (src/telemetry); absent when telemetry is off. */
+  telemetry?: Telemetry
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
@@ -61,7 +65,7 @@ const CHALLENGES = {
 } as const
 
 const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
-  const { registry, api } = opts
+  const { registry, api, telemetry: tel } = opts
   const fastPathOn = opts.fastPath ?? true
   const validator = new AjvJsonSchemaValidator()
   const server = createMcpServer({ api, validator })
@@ -132,12 +136,13 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     reply.raw.on('close', onClose)
     const timer = setTimeout(() => ac.abort(), opts.requestTimeoutMs)
     const cancelled = (rid: Id | null) => errorJson(rid, -32001, ac.signal.aborted ? `Request cancelled or timed out (limit ${opts.requestTimeoutMs} ms)` : 'Request cancelled')
+    const info = (message: unknown): RequestInfo => ({ message, transport: 'tcp', protocolVersion: versionHeader, headers: req.headers })
     // A 2026-07-28 answer's content type is the SDK's (Response.json: no charset parameter, which
     // Fastify adds to a string); a Buffer is sent as it is.
     const modernJson = (json: string) => reply.code(200).header('content-type', 'application/json').send(Buffer.from(json))
     /** Answers a request a fast-path gate let through (either era). */
     const sendFast = async (f: FastRequest) => {
-      const answer = await fastAnswer(api, f, scope, ac.signal, () => cancelled(f.id))
+      const answer = await observe(tel, info(body), (op) => fastAnswer(api, f, withOperation(scope, op), ac.signal, () => cancelled(f.id)), jsonAnswerError)
       if (answer.auth) return challenge(reply, answer.auth, f.id)
       return f.modern ? modernJson(answer.json) : reply.code(200).header('content-type', 'application/json').send(answer.json)
     }
@@ -171,7 +176,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
           if (late) return await sendFast(late)
         }
         const holder: OutcomeHolder = {}
-        const res = await modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(scope, holder) })
+        const res = await observe(tel, info(body), (op) => modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(withOperation(scope, op), holder) }), responseError)
         if (holder.outcome?.kind === 'auth') return challenge(reply, holder.outcome.challenge, id)
         // The SDK answers an exchange cut short with an empty 499; at the deadline the client is
         // still there and gets the same answer as in the 2025 era.
@@ -186,7 +191,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       if (fast) return await sendFast(fast)
       if (Array.isArray(body) && body.length === 0) return rpcError(reply, 400, INVALID_REQUEST, 'Invalid Request: empty batch')
       const messages = Array.isArray(body) ? body : [body]
-      const answers = (await Promise.all(messages.map((m) => serveMessage(ctx, m)))).filter((a): a is Served => a !== undefined)
+      const answers = (await Promise.all(messages.map((m) => observe(tel, info(m), (op) => serveMessage(op ? { ...ctx, scope: withOperation(scope, op) } : ctx, m), jsonAnswerError)))).filter((a): a is Served => a !== undefined)
       if (answers.length === 0) return reply.code(202).send()
       if (!Array.isArray(body)) {
         const [a] = answers

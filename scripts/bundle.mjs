@@ -7,6 +7,7 @@
 // Usage (part of `npm run build`): node scripts/bundle.mjs
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
+import { sep } from 'node:path'
 
 const dist = fileURLToPath(new URL('../dist/src/', import.meta.url))
 const result = await build({
@@ -18,6 +19,14 @@ const result = await build({
   target: 'node20',
   // ioredis too: loaded only when REDIS_URL is set.
   external: ['undici', 'ioredis'],
+  // The OpenTelemetry SDK module stays its own file, loaded only when telemetry is on (from the
+  // bundle's folder, dist/src/, it is ./telemetry/sdk.js).
+  plugins: [{
+    name: 'telemetry-sdk-external',
+    setup (b) {
+      b.onResolve({ filter: /^\.\/sdk\.js$/ }, (args) => args.importer.endsWith(`${sep}telemetry${sep}start.js`) ? { path: './telemetry/sdk.js', external: true } : undefined)
+    }
+  }],
   minify: true,
   keepNames: false,
   legalComments: 'none',
@@ -29,7 +38,7 @@ const result = await build({
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" }
 })
 const inputs = Object.keys(result.metafile.inputs)
-for (const forbidden of ['node_modules/fastify/', 'node_modules/qrcode/', 'node_modules/pino-pretty/', '/sandbox/', 'node_modules/undici/', 'node_modules/ioredis/']) {
+for (const forbidden of ['node_modules/fastify/', 'node_modules/qrcode/', 'node_modules/pino-pretty/', '/sandbox/', 'node_modules/undici/', 'node_modules/ioredis/', 'node_modules/@opentelemetry/sdk-', 'node_modules/@opentelemetry/exporter-', 'node_modules/@opentelemetry/core/', 'node_modules/@opentelemetry/resources/', 'telemetry/sdk.js']) {
   const hit = inputs.find((i) => i.includes(forbidden))
   if (hit) throw new Error(`the stdio bundle must not contain ${forbidden} (pulled in: ${hit})`)
 }

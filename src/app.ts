@@ -23,6 +23,8 @@ import { createStore, type RedisClient } from './store/store.js'
 import { Guards } from './guard/guards.js'
 import { guardOptions } from './guard/settings.js'
 import { AuditTrail } from './audit.js'
+import { loadTelemetry } from './telemetry/load.js'
+import { SERVED_VERSIONS } from './mcp/server.js'
 
 const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
 
@@ -94,11 +96,15 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
 
   // Built once, here; the tool-group plugins below fill it, the MCP route serves it.
   const registry = new ToolRegistry()
+  // Never an SDK here: the providers registered globally (the standalone server's, or the
+  // embedder's own) are used through @opentelemetry/api; none registered, none used.
+  const toolNames = new Set(o.defs.map((d) => d.name))
+  const telemetry = await loadTelemetry({ versions: SERVED_VERSIONS, isTool: (name) => toolNames.has(name) })
 
-  const guards = new Guards({ ...o.guardOptions, store: await createStore({ redis: o.redisClient ?? o.redis }) })
+  const guards = new Guards({ ...o.guardOptions, store: await createStore({ redis: o.redisClient ?? o.redis }), telemetry })
   app.addHook('onClose', async () => guards.close())
   // Approvals are spent through the same store, so one is single-use across replicas too.
-  const confirmer = o.confirm === 'off' ? undefined : new Confirmer({ mode: o.confirm, tools: o.confirmTools, secret: o.confirmSecret, once: storeConsumeOnce(guards.store) })
+  const confirmer = o.confirm === 'off' ? undefined : new Confirmer({ mode: o.confirm, tools: o.confirmTools, secret: o.confirmSecret, once: storeConsumeOnce(guards.store), telemetry })
 
   await app.register(corsPlugin, { allowedOrigins: o.allowedOrigins })
   await app.register(health, { store: () => guards.state(), upstream: api })
@@ -108,7 +114,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     fallback: o.fallback,
     resourceMetadataUrl: metadataUrlFor(o.resourceUrl),
     scopes: o.oauthScopes,
-    verifier: buildVerifier(o)
+    verifier: buildVerifier(o),
+    telemetry
   })
   // Well-known URLs are derived from the origin: at the root the product serves them; under a
   // prefix the host serves them by registering pilotStatusMcpWellKnown at its root.
@@ -128,7 +135,8 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     fastPath: o.fastPath,
     confirm: confirmer,
     guards,
-    audit: o.auditLog ? new AuditTrail() : undefined
+    audit: o.auditLog ? new AuditTrail() : undefined,
+    telemetry
   })
   for (const toolset of TOOLSETS) {
     await app.register(toolGroup, { toolset, registry, tools: o.defs.filter((d) => d.toolset === toolset) })

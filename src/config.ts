@@ -286,6 +286,18 @@ export const SETTINGS = {
     default: true,
     description: '`true`/`on`: every call of an irreversible tool (those that ask for confirmation by default) writes one `audit` log line, at `info` whatever `LOG_LEVEL` says; `false`/`off`: none. See [Audit trail](#audit-trail).'
   }),
+  metricsPort: Type.Optional(s(Type.Integer(port), {
+    env: 'METRICS_PORT',
+    group: 'Observability',
+    shown: 'off',
+    description: 'Serves Prometheus metrics at `/metrics` on this port, its own listener (never the MCP port); `0` picks a free one. Setting it turns OpenTelemetry on; so do the standard `OTEL_*` variables, read as the OpenTelemetry SDK documents them: `OTEL_EXPORTER_OTLP_ENDPOINT` (or `_TRACES_ENDPOINT` / `_METRICS_ENDPOINT`), `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` (`otlp`, `prometheus`, `none`), `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER`; `OTEL_SDK_DISABLED=true` keeps it off. Off: no telemetry module is loaded.'
+  })),
+  metricsHost: s(Type.String(), {
+    env: 'METRICS_HOST',
+    group: 'Observability',
+    default: '127.0.0.1',
+    description: 'Bind address of the `/metrics` listener (`METRICS_PORT`); loopback unless set, e.g. `0.0.0.0` for a scraper on another host.'
+  }),
   resourceName: s(Type.String(), {
     default: 'Pilot Status MCP server',
     description: 'Human name in the protected-resource metadata.'
@@ -301,7 +313,7 @@ export type Transport = Settings['transport']
 export type LogLevel = Settings['logLevel']
 
 /** Settings of the process, not of the plugin: the embedding host owns its server, logger and shutdown. */
-export const SERVER_ONLY = ['transport', 'port', 'host', 'logLevel', 'shutdownGraceMs', 'sandbox', 'requestReadTimeoutMs'] as const
+export const SERVER_ONLY = ['transport', 'port', 'host', 'logLevel', 'shutdownGraceMs', 'sandbox', 'requestReadTimeoutMs', 'metricsPort', 'metricsHost'] as const
 /** What the plugin accepts as options: every other setting, each optional. */
 export type PluginSettings = Partial<Omit<Settings, typeof SERVER_ONLY[number]>>
 

@@ -5,6 +5,7 @@ import { envCredentials, pluginOptions, type Config } from './config.js'
 import pilotStatusMcp from './app.js'
 import { isLoopbackHost } from '../plugins/origin-guard.js'
 import { loadUndici } from './api/client.js'
+import { startTelemetry } from './telemetry/start.js'
 
 export async function buildHttpServer (config: Config, logger: Logger): Promise<FastifyInstance> {
   // The API client loads undici on first use (stdio start-up never needs it); a server loads it
@@ -43,7 +44,18 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
 }
 
 export async function runHttp (config: Config, logger: Logger): Promise<FastifyInstance> {
-  const app = await buildHttpServer(config, logger)
+  // OpenTelemetry first (OTEL_* variables, METRICS_PORT): the plugin picks up its providers, and
+  // the first request does not pay for starting it. Off, nothing of the SDK is loaded.
+  const otel = await startTelemetry(config, process.env, logger)
+  let app: FastifyInstance
+  try {
+    app = await buildHttpServer(config, logger)
+  } catch (err) {
+    await otel?.shutdown()
+    throw err
+  }
+  // Flushed after the last request is answered.
+  if (otel) app.addHook('onClose', async () => otel.shutdown())
   if (config.envKeyFallback && envCredentials(config)?.kind === 'apiKey' && !isLoopbackHost(config.host)) {
     const warning = `PILOT_STATUS_API_KEY is set and the server listens on ${config.host}: anyone who can reach port ${config.port} can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.`
     logger.warn(warning)

@@ -15,6 +15,8 @@ export class StdioWire implements Transport {
   onmessage?: (message: JSONRPCMessage) => void
   /** Called once when the session should end; the requests already read may still be answered. */
   onend?: (reason: EndReason) => void
+  /** Sees every message read and written (telemetry: src/telemetry/mcp.ts, StdioObserver). */
+  observer?: { received(m: JSONRPCMessage): void, sent(m: JSONRPCMessage): void }
 
   private readonly readBuffer = new ReadBuffer()
   /** Requests read and not yet answered (or cancelled), counted per id in case a client reuses one. */
@@ -88,6 +90,7 @@ export class StdioWire implements Transport {
   }
 
   async send (message: JSONRPCMessage): Promise<void> {
+    this.observer?.sent(message)
     if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
       const awaited = message.id !== undefined && this.settle(message.id)
       // A late answer to a request already answered at shutdown: a second answer for one id would break the client.
@@ -167,6 +170,7 @@ export class StdioWire implements Transport {
       }
       if (message === null) break
       this.track(message)
+      this.observer?.received(message)
       this.onmessage?.(message)
     }
   }

@@ -11,7 +11,7 @@ import type { Logger } from 'pino'
 import { ConfigError, envCredentials, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { ApiClient } from './api/client.js'
 import type { Credentials } from './api/credentials.js'
-import { buildRegistry, createMcpServer, type CallScope } from './mcp/server.js'
+import { buildRegistry, createMcpServer, SERVED_VERSIONS, type CallScope } from './mcp/server.js'
 import { createLogger } from './logger.js'
 import { Confirmer } from './confirm/gate.js'
 import { storeConsumeOnce } from './confirm/state.js'
@@ -20,6 +20,10 @@ import { ENV_NAMES, guardOptions } from './guard/settings.js'
 import { createStore } from './store/store.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
 import { AuditTrail } from './audit.js'
+import type { Telemetry } from './telemetry/telemetry.js'
+import { loadTelemetry } from './telemetry/load.js'
+import { StdioObserver } from './telemetry/mcp.js'
+import { startTelemetry } from './telemetry/start.js'
 import { ALL_TOOLS } from '../tools/index.js'
 
 // The CLI reads its arguments and settings through these when it runs this module's bundle, so a
@@ -48,10 +52,19 @@ export interface StdioParts {
   stdout?: Writable
   /** Send guards (idempotency keys, duplicate guard, send policy); closed with the session. */
   guards?: Guards
+  /** Spans and metrics (stdioTelemetry(): from the providers registered globally); absent: none. */
+  telemetry?: Telemetry
+}
+
+/** The session's Telemetry, from the providers registered globally (none: undefined, and nothing loaded). */
+export async function stdioTelemetry (): Promise<Telemetry | undefined> {
+  const names = new Set(ALL_TOOLS.map((t) => t.name))
+  return await loadTelemetry({ versions: SERVED_VERSIONS, isTool: (name) => names.has(name) })
 }
 
 export function runStdio (config: Config, credentials: Credentials, logger: Logger, io: StdioParts = {}): StdioHandle {
   const api = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: config.upstreamTimeoutMs, maxConcurrency: config.upstreamMaxConcurrency, maxPerCredential: config.upstreamMaxPerCredential })
+  const telemetry = io.telemetry
   const { view } = buildRegistry({ defs: ALL_TOOLS, toolsets: config.toolsets, tools: config.tools, readOnly: config.readOnly, outputSchemas: config.outputSchemas })
   const scope: CallScope = {
     credentials,
@@ -60,19 +73,22 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     guards: io.guards,
     audit: config.auditLog ? new AuditTrail() : undefined,
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
-    confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret, once: io.guards ? storeConsumeOnce(io.guards.store) : undefined })
+    confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret, once: io.guards ? storeConsumeOnce(io.guards.store) : undefined, telemetry })
   }
   const validator = new AjvJsonSchemaValidator()
   // Our wire, not the SDK's default: the SDK's drops the requests in flight when stdin ends.
   const wire = new StdioWire(io.stdin, io.stdout)
+  const observer = telemetry && new StdioObserver(telemetry)
+  wire.observer = observer
   const ended = new Promise<EndReason>((resolve) => { wire.onend = resolve })
-  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator, pushElicitation: true }), {
+  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator, pushElicitation: true, operationOf: observer && ((id) => observer.operationOf(id)) }), {
     transport: wire,
     onerror: (err) => logger.error({ err }, 'stdio transport error')
   })
   let closing: Promise<void> | undefined
   const close = () => (closing ??= (async () => {
     await handle.close()
+    observer?.close()
     await api.close()
     await io.guards?.close()
   })())
@@ -121,13 +137,18 @@ export async function stdioMain (opts: StdioMainOptions = {}): Promise<StdioHand
     for (const c of closers) await c()
     throw new ConfigError(['stdio mode needs PILOT_STATUS_API_KEY (a ps_... key from the Pilot Status dashboard), or --sandbox to try it offline'])
   }
+  // OpenTelemetry (OTEL_* variables, METRICS_PORT): started before serving, or not loaded at all.
+  const otel = await startTelemetry(config, opts.env ?? process.env, logger)
+  if (otel) closers.push(otel.shutdown)
+  const telemetry = await stdioTelemetry()
   // Send guards: idempotency keys (and, when configured, duplicate guard and send policy) over
   // this process's memory, or REDIS_URL to share them with other processes.
   const guards = new Guards({
     ...guardOptions(config, (f) => ENV_NAMES[f], 2 * config.upstreamTimeoutMs),
-    store: await createStore({ redis: config.redis })
+    store: await createStore({ redis: config.redis }),
+    telemetry
   })
-  const handle = runStdio(config, credentials, logger, { guards })
+  const handle = runStdio(config, credentials, logger, { guards, telemetry })
   logger.debug({ entry: import.meta.url }, 'stdio serving')
   // The grace period bounds the wait for requests in flight (inside finish); the timer here is
   // only a backstop for a close step that hangs.

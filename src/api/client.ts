@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici'
 import { ApiError, InvalidPathSegmentError, InvalidRequestError, UpstreamUnavailableError, type UnavailableReason } from './errors.js'
 import { credentialHeaders, fingerprint, type Credentials } from './credentials.js'
 import { USER_AGENT } from '../meta.js'
+import type { Operation, UpstreamCall } from '../telemetry/telemetry.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type QueryValue = string | number | boolean | undefined | null
@@ -46,6 +47,10 @@ export interface CallOptions {
   /** Sent as `x-whatsapp-number-id` (tenant / OAuth credentials pick a number with it). */
   whatsappNumberId?: string
   signal?: AbortSignal
+  /** The MCP request this call serves, when telemetry is on: the call is a CLIENT span under it, and counted. */
+  op?: Operation
+  /** The tool making the call (a metric label). */
+  tool?: string
 }
 
 export interface ApiResponse<T = unknown> {
@@ -129,14 +134,28 @@ export class ApiClient {
 
   /** Performs one API call. GETs are retried on transient failures; nothing else ever is. */
   async call<T = unknown> (req: ApiRequest, opts: CallOptions): Promise<ApiResponse<T>> {
+    const up = opts.op?.upstream(req.method, opts.tool)
+    if (up === undefined) return await this.attempts<T>(req, opts, undefined)
+    try {
+      const res = await this.attempts<T>(req, opts, up)
+      up.succeeded(res.status)
+      return res
+    } catch (err) {
+      up.failed(err)
+      throw err
+    }
+  }
+
+  private async attempts<T> (req: ApiRequest, opts: CallOptions, up: UpstreamCall | undefined): Promise<ApiResponse<T>> {
     const deadline = Date.now() + this.timeoutMs
     const retries = req.method === 'GET' ? this.readRetries : 0
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once<T>(req, opts, deadline)
+        return await this.once<T>(req, opts, deadline, up)
       } catch (err) {
         const wait = attempt < retries ? this.retryDelay(err, attempt, deadline) : undefined
         if (wait === undefined || opts.signal?.aborted) throw err
+        up?.retried()
         await sleep(wait, opts.signal)
       }
     }
@@ -201,18 +220,18 @@ export class ApiClient {
   }
 
   /** One attempt, holding one of the credential's upstream slots from before sending until the body is read. */
-  private async once<T> (req: ApiRequest, opts: CallOptions, deadline: number): Promise<ApiResponse<T>> {
+  private async once<T> (req: ApiRequest, opts: CallOptions, deadline: number, up: UpstreamCall | undefined): Promise<ApiResponse<T>> {
     const key = fingerprint(opts.credentials)
     const waiting = this.slots.acquire(key, deadline, opts.signal, this.timeoutMs)
     if (waiting) await waiting
     try {
-      return await this.send<T>(req, opts, deadline)
+      return await this.send<T>(req, opts, deadline, up)
     } finally {
       this.slots.release(key)
     }
   }
 
-  private async send<T> (req: ApiRequest, opts: CallOptions, deadline: number): Promise<ApiResponse<T>> {
+  private async send<T> (req: ApiRequest, opts: CallOptions, deadline: number, up: UpstreamCall | undefined): Promise<ApiResponse<T>> {
     const remaining = deadline - Date.now()
     if (remaining <= 0) throw timeoutError(this.timeoutMs)
     const headers: Record<string, string> = {
@@ -220,6 +239,8 @@ export class ApiClient {
       accept: 'application/json',
       ...credentialHeaders(opts.credentials)
     }
+    // W3C trace context, so the caller's trace continues at the API (only with telemetry on).
+    up?.inject(headers)
     if (opts.whatsappNumberId) {
       if (!HEADER_VALUE.test(opts.whatsappNumberId)) throw new InvalidRequestError('whatsappNumberId must be a number id from numbers_list (visible ASCII characters only)')
       headers['x-whatsapp-number-id'] = opts.whatsappNumberId

@@ -22,6 +22,7 @@ import {
   APPROVAL_TTL_SECONDS, MemoryConsumeOnce, argumentsDigest, createApprovalCodec, newApprovalId,
   type ApprovalCodec, type ApprovalState, type ConsumeOnce
 } from './state.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
 
 export interface ConfirmOptions {
   /** Default `auto`. */
@@ -32,6 +33,8 @@ export interface ConfirmOptions {
   secret?: string
   /** Where approval ids are spent (default: this process's memory). */
   once?: ConsumeOnce
+  /** Counts confirmations by outcome (src/telemetry); absent when telemetry is off. */
+  telemetry?: Telemetry
 }
 
 export type GateOutcome =
@@ -66,8 +69,10 @@ export class Confirmer {
   readonly policy: ConfirmPolicy
   private readonly codec: ApprovalCodec
   private readonly once: ConsumeOnce
+  private readonly tel: Telemetry | undefined
 
   constructor (opts: ConfirmOptions = {}) {
+    this.tel = opts.telemetry
     this.policy = { mode: opts.mode ?? 'auto', tools: opts.tools ? new Set(opts.tools) : undefined }
     this.codec = createApprovalCodec(opts.secret)
     this.once = opts.once ?? new MemoryConsumeOnce()
@@ -100,6 +105,7 @@ export class Confirmer {
       return await this.codec.verify(wire)
     } catch (err) {
       log.warn({ credential: fingerprint(credentials), outcome: 'invalid_request_state', reason: err instanceof Error ? err.message : 'invalid' }, 'confirmation refused')
+      this.tel?.confirmation(undefined, 'refused')
       throw err
     }
   }
@@ -136,6 +142,7 @@ export class Confirmer {
       }
       const message = await describeCall(name, tool.def.title, args, reader(call, args))
       const requestState = await this.codec.mint({ t: name, d: argumentsDigest(args), f: fp, n: newApprovalId(), s: 'ask' })
+      this.tel?.confirmation(name, 'asked')
       return {
         kind: 'answer',
         result: inputRequired({ inputRequests: { confirm: inputRequired.elicit({ message, requestedSchema: YES_NO }) }, requestState })
@@ -151,9 +158,11 @@ export class Confirmer {
     if (answer.kind !== 'elicit') return this.refuse(call, 'no_answer', 'The retried call carried no answer to the confirmation')
     // Spent on any answer: a question declined once cannot be answered again with the same state.
     if (!(await this.once.consumeOnce(state.n, APPROVAL_TTL_SECONDS * 1000))) {
+      this.tel?.confirmation(name, 'replayed')
       return this.refuse(call, 'approval_reused', 'This confirmation was already used; each approval runs one call')
     }
     if (answer.action !== 'accept') return { kind: 'answer', result: this.notConfirmed(call, answer.action) }
+    this.tel?.confirmation(name, 'accepted')
     return accepted(call, fp, modes, async (result, url) => {
       const requestState = await this.codec.mint({ ...state, s: 'open', r: result })
       return inputRequired({
@@ -170,6 +179,7 @@ export class Confirmer {
     const message = await describeCall(name, tool.def.title, args, reader(call, args))
     const ask = { timeout: APPROVAL_TTL_SECONDS * 1000, signal: ctx.mcpReq.signal }
     let action: 'accept' | 'decline' | 'cancel'
+    this.tel?.confirmation(name, 'asked')
     try {
       action = (await ctx.mcpReq.elicitInput({ message, requestedSchema: YES_NO }, ask)).action
     } catch (err) {
@@ -179,6 +189,7 @@ export class Confirmer {
       action = 'cancel'
     }
     if (action !== 'accept') return { kind: 'answer', result: this.notConfirmed(call, action) }
+    this.tel?.confirmation(name, 'accepted')
     return accepted(call, fp, modes, async (result, url) => {
       let opened: 'accept' | 'decline' | 'cancel' = 'cancel'
       try {
@@ -193,6 +204,7 @@ export class Confirmer {
   private notConfirmed (call: GateCall, action: 'decline' | 'cancel'): CallToolResult {
     const name = call.tool.def.name
     const outcome = action === 'decline' ? 'declined' : 'cancelled'
+    this.tel?.confirmation(name, outcome)
     call.log.info({ tool: name, credential: fingerprint(call.credentials), outcome }, `confirmation ${outcome}`)
     // Not an error: a model retries errors, and the person has just said no.
     const text = action === 'decline'
@@ -203,6 +215,7 @@ export class Confirmer {
 
   private refuse (call: GateCall, outcome: string, why: string): GateOutcome {
     const name = call.tool.def.name
+    if (outcome !== 'approval_reused') this.tel?.confirmation(name, 'refused')
     call.log.warn({ tool: name, credential: fingerprint(call.credentials), outcome }, 'confirmation refused')
     return {
       kind: 'answer',
@@ -216,6 +229,7 @@ export class Confirmer {
   private cannotAsk (tool: RegisteredTool, era: Era, credentials: Credentials, log: ToolLogger): CallToolResult {
     const name = tool.def.name
     log.warn({ tool: name, credential: fingerprint(credentials), outcome: 'refused_no_channel' }, 'confirmation refused')
+    this.tel?.confirmation(name, 'refused')
     const why = era === 'none'
       ? 'this connection cannot ask anyone: MCP 2025-11-25 over stateless HTTP has no channel for the server to put a question to the person'
       : 'this client cannot ask a person: it did not declare the elicitation capability (form mode)'

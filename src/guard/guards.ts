@@ -16,6 +16,7 @@ import { ALLOW_DUPLICATE_PARAM, IDEMPOTENCY_KEY_PARAM, SEND_DESTINATION, isSendi
 import { normaliseDestination, type AllowList, type SendLimit } from './parse.js'
 import { SendPolicy } from './send-policy.js'
 import { decided } from '../audit.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
 
 export interface GuardOptions {
   store: SharedStore
@@ -28,6 +29,8 @@ export interface GuardOptions {
   allow?: AllowList
   limits?: readonly SendLimit[]
   now?: () => number
+  /** Counts replays and refusals (src/telemetry); absent when telemetry is off. */
+  telemetry?: Telemetry
 }
 
 export interface GuardCall {
@@ -52,9 +55,11 @@ export class Guards {
   private readonly dedupe: DuplicateGuard | undefined
   private readonly policy: SendPolicy
   private readonly now: () => number
+  private readonly tel: Telemetry | undefined
 
   constructor (o: GuardOptions) {
     this.store = o.store
+    this.tel = o.telemetry
     this.now = o.now ?? Date.now
     this.idem = new Idempotency({ store: o.store, ttlMs: o.idempotencyTtlMs ?? DAY, leaseMs: o.leaseMs ?? 120_000, now: this.now })
     this.dedupe = o.dedupeWindowMs ? new DuplicateGuard(o.store, o.dedupeWindowMs, this.now) : undefined
@@ -88,6 +93,7 @@ export class Guards {
     if (sending) {
       const refused = this.policy.refusedDestination(destinations)
       if (refused !== undefined) {
+        this.tel?.policyRefusal(def.name, 'allow_list')
         return refusal('allow_list', `${def.name} refused by this server's send policy: ${refused} is not an allowed destination (PILOT_STATUS_SEND_ALLOW). Nothing was sent. Ask the server's operator if it should be allowed.`)
       }
     }
@@ -109,13 +115,17 @@ export class Guards {
         idemKey = this.idem.storeKey(fp, def.name, key)
         argsHash = digest(canonicalJson(parsed))
         const claim = await this.idem.claim(idemKey, argsHash, call.signal)
-        if (claim.kind !== 'owner') return this.answerClaim(def.name, key, claim.kind, claim.record)
+        if (claim.kind !== 'owner') {
+          this.tel?.idempotency(def.name, claim.kind === 'done' ? 'replayed' : claim.kind === 'still-running' ? 'in_flight' : claim.kind === 'conflict' ? 'conflict' : 'unknown')
+          return this.answerClaim(def.name, key, claim.kind, claim.record)
+        }
         const k = idemKey
         undo.push(() => this.idem.release(k))
       }
       if (limited) {
         const r = await this.policy.reserve(fp)
         if (!r.ok) {
+          this.tel?.policyRefusal(def.name, 'rate_limit')
           await undoAll()
           const secs = Math.max(1, Math.ceil((r.retryAt - this.now()) / 1000))
           return refusal('rate_limit', `${def.name} refused by the send limit ${r.limit.label} for this credential (PILOT_STATUS_SEND_LIMIT). The next send is allowed at ${iso(r.retryAt)} (in ${secs} s). Nothing was sent.`)
@@ -128,6 +138,7 @@ export class Guards {
         dupKey = this.dedupe!.storeKey(fp, def.name, same)
         const d = await this.dedupe!.claim(dupKey, to, allowDuplicate)
         if (!d.ok) {
+          this.tel?.policyRefusal(def.name, 'duplicate')
           await undoAll()
           const ago = Math.max(0, Math.round((this.now() - d.at) / 1000))
           const what = d.pending ? `an identical ${def.name} to ${d.to} is being sent right now (started ${ago} s ago)` : `an identical ${def.name} to ${d.to} was already sent ${ago} s ago (at ${iso(d.at)})`
@@ -139,6 +150,7 @@ export class Guards {
     } catch (err) {
       await undoAll()
       if (err instanceof StoreUnavailableError) {
+        this.tel?.policyRefusal(def.name, 'store_unavailable')
         return refusal('store_unavailable', `${def.name} was not run: the shared store that guards sends (idempotency keys, limits, duplicates) is unavailable: ${err.message}. Nothing was sent; try again shortly.`)
       }
       throw err

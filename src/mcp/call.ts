@@ -10,12 +10,15 @@ import { DATE_TIME_PROBLEM, isDateTime } from '../../tools/common.js'
 import { NUMBER_ID_PARAM, type RegisteredTool } from './registry.js'
 import { errorResult, toolErrorFromException } from './errors.js'
 import { GUARD_PARAMS } from '../guard/params.js'
+import type { Operation } from '../telemetry/telemetry.js'
 
 export interface CallEnv {
   api: ApiClient
   credentials: Credentials
   signal: AbortSignal
   log: ToolLogger & { error(obj: object, msg?: string): void }
+  /** The MCP request being served, when telemetry is on (upstream calls become its children). */
+  op?: Operation
 }
 
 /** Why an OAuth bearer token could not serve a call: the API rejected it (401) or it lacks a scope (403). */
@@ -58,7 +61,7 @@ export async function callTool (tool: RegisteredTool, rawArgs: unknown, env: Cal
   const { args: valid, numberId } = checked
 
   const ctx: ToolContext = {
-    api: bindApi(env, numberId),
+    api: bindApi(env, numberId, def.name),
     signal: env.signal,
     log: env.log,
     whatsappNumberId: numberId
@@ -152,9 +155,9 @@ function isScopeError (err: ApiError): boolean {
   return err.code === 'insufficient_scope' || err.code === 'INSUFFICIENT_SCOPE'
 }
 
-function bindApi (env: CallEnv, whatsappNumberId: string | undefined): ToolApi {
+function bindApi (env: CallEnv, whatsappNumberId: string | undefined, tool: string): ToolApi {
   const call = async (method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<ApiAnswer> => {
-    const res = await env.api.call({ method, path, query, body }, { credentials: env.credentials, whatsappNumberId, signal: env.signal })
+    const res = await env.api.call({ method, path, query, body }, { credentials: env.credentials, whatsappNumberId, signal: env.signal, ...(env.op ? { op: env.op, tool } : {}) })
     // Where unchecked API data gets its brand: nothing here claims a shape for it.
     return res.data as ApiAnswer
   }

@@ -13,6 +13,7 @@ import type { Exec, Guards } from '../guard/guards.js'
 import { PACKAGE_VERSION, SERVER_NAME } from '../meta.js'
 import type { Confirmer } from '../confirm/gate.js'
 import type { AuditTrail } from '../audit.js'
+import type { Operation } from '../telemetry/telemetry.js'
 
 export const INSTRUCTIONS = [
   'Pilot Status WhatsApp API tools: send WhatsApp messages, read conversations, manage numbers, templates, groups, webhooks and calls.',
@@ -34,6 +35,8 @@ export interface CallScope {
   guards?: Guards
   /** The audit trail of irreversible actions (src/audit.ts); absent: off. */
   audit?: AuditTrail
+  /** This request's span and clock, when telemetry is on (src/telemetry). */
+  op?: Operation
 }
 
 /** Where a tools/call served by the SDK leaves its outcome: one holder per JSON-RPC request. */
@@ -70,6 +73,8 @@ export interface ServerDeps {
   cacheScope?: CacheScope
   /** The transport carries server→client requests (stdio sessions): 2025-era clients can be asked by `elicitation/create`. */
   pushElicitation?: boolean
+  /** The Operation of a request by its id, where the transport began one (stdio with telemetry on). */
+  operationOf?: (id: string | number) => Operation | undefined
 }
 
 /** Wraps a scope (and the request's outcome holder) as the SDK's AuthInfo so the transport hands them to the handlers. */
@@ -112,12 +117,15 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
   // be asked) is refused here when the policy requires a person's yes.
   if (!gated && scope.confirm) {
     const refusal = scope.confirm.refuseUnasked(tool, scope.credentials, scope.log)
-    if (refusal) return audit?.end({ kind: 'result', result: refusal }) ?? { kind: 'result', result: refusal }
+    if (refusal) {
+      scope.op?.toolFailed()
+      return audit?.end({ kind: 'result', result: refusal }) ?? { kind: 'result', result: refusal }
+    }
   }
   const started = performance.now()
   let last: CallOutcome | undefined
   const exec: Exec = async (a, wrapApi) => {
-    last = await runCall(tool, a, { api: wrapApi ? wrapApi(api) : api, credentials: scope.credentials, signal, log: scope.log })
+    last = await runCall(tool, a, { api: wrapApi ? wrapApi(api) : api, credentials: scope.credentials, signal, log: scope.log, op: scope.op })
     return last.result
   }
   // Send guards (idempotency keys, duplicate guard, send policy) wrap the call when configured; a
@@ -126,6 +134,7 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
     ? await scope.guards.run({ tool, args, credentials: scope.credentials, signal, log: scope.log }, exec)
     : await exec(args)
   const outcome: CallOutcome = last !== undefined && last.result === result ? last : { kind: 'result', result }
+  if (outcome.result.isError === true) scope.op?.toolFailed()
   // Name, outcome and time only: arguments and results can hold personal data.
   scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
   audit?.end(outcome)
@@ -163,7 +172,9 @@ export function createMcpServer (deps: ServerDeps): Server {
   })
 
   server.setRequestHandler('tools/call', async (req, ctx) => {
-    const scope = scopeOf(deps, ctx.http?.authInfo)
+    const shared = scopeOf(deps, ctx.http?.authInfo)
+    const op = deps.operationOf?.(ctx.mcpReq.id)
+    const scope = op ? { ...shared, op } : shared
     const name = req.params.name
     const tool = scope.view.tools.get(name)
     if (!tool) {
