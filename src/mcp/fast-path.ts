@@ -71,7 +71,11 @@ async function modernCall (api: ApiClient, req: Extract<FastRequest, { method: '
       outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === tool.def.name && e.outputSchema !== undefined)
     })
     : undefined
-  if (gate?.kind === 'answer') return { kind: 'result', result: gate.result as ToolResult }
+  if (gate?.kind === 'answer') {
+    // As in the SDK's handler: a decision of the gate (a refusal) is an audit line; a question is not.
+    const result = gate.result as ToolResult
+    return { kind: 'result', result: scope.audit ? scope.audit.answered(tool, args, scope, result) : result }
+  }
   const outcome = await runTool(api, scope, tool, args, signal, true)
   // The route reads the call's outcome (an OAuth challenge) whatever `after` makes of its result.
   return gate?.kind === 'run' && gate.after ? { ...outcome, result: await gate.after(outcome.result) as ToolResult } : outcome

@@ -25,7 +25,7 @@ const PATH_TOOLS: Array<{ tool: string, param: string, method: string, prefix: s
   { tool: 'numbers_status', param: 'id', method: 'GET', prefix: '/v1/numbers/', suffix: '/status' },
   { tool: 'group_info', param: 'groupId', method: 'GET', prefix: '/v1/groups/', suffix: '' },
   { tool: 'webhook_get', param: 'webhookId', method: 'GET', prefix: '/v1/webhooks/', suffix: '' },
-  { tool: 'webhook_events', param: 'webhookId', method: 'GET', prefix: '/v1/webhooks/', suffix: '/logs' },
+  { tool: 'webhook_events', param: 'webhookId', method: 'GET', prefix: '/v1/webhooks/', suffix: '/logs', query: 'limit=10' },
   { tool: 'call_get', param: 'callId', method: 'GET', prefix: '/v1/calls/', suffix: '' },
   { tool: 'media_get', param: 'mediaId', method: 'GET', prefix: '/v1/media/', suffix: '', extra: { phoneNumberId: 'pn_1' }, query: 'phoneNumberId=pn_1' }
 ]
