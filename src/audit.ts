@@ -2,7 +2,6 @@
 // the `audit` key) per call of a tool that asks a person by default (src/confirm/policy.ts
 // asksByDefault), once the call reached a decision. The line is a contract: README, "Audit trail".
 // Who decided leaves the decision on the result it returns (`decided`); runs are classified here.
-import { isSpanContextValid, trace } from '@opentelemetry/api'
 import type { ApiClient, ApiRequest, ApiResponse, CallOptions } from './api/client.js'
 import { ApiError, UpstreamUnavailableError } from './api/errors.js'
 import { fingerprint, type Credentials } from './api/credentials.js'
@@ -117,6 +116,8 @@ interface AuditLogger extends ToolLogger {
 export interface AuditWho {
   credentials: Credentials
   log: ToolLogger
+  /** The request's telemetry operation (src/telemetry), when telemetry is on: the trace id comes from it. */
+  op?: { traceId (): string | undefined }
 }
 
 /** The audit trail of one server (on unless PILOT_STATUS_AUDIT_LOG=off). */
@@ -201,7 +202,7 @@ export class AuditCall {
     let target = AUDITED[name]?.target?.(args)
     if (target !== undefined && target.length > MAX_TARGET) target = target.slice(0, MAX_TARGET - 1) + '…'
     const numberId = str(args.whatsappNumberId)
-    const span = trace.getActiveSpan()?.spanContext()
+    const traceId = this.who.op?.traceId()
     const line: AuditLine = {
       v: AUDIT_VERSION,
       time: new Date().toISOString(),
@@ -215,7 +216,7 @@ export class AuditCall {
       ...(what.errorCode ? { errorCode: what.errorCode } : {}),
       ...(what.httpStatus !== undefined ? { httpStatus: what.httpStatus } : {}),
       ...(what.createdId ? { createdId: what.createdId } : {}),
-      ...(span && isSpanContextValid(span) ? { traceId: span.traceId } : {})
+      ...(traceId ? { traceId } : {})
     }
     auditLogger(this.who.log).info({ audit: line }, 'audit')
   }

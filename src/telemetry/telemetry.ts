@@ -4,7 +4,7 @@
 // Spans and metrics follow the MCP semantic conventions; names and attributes come from names.ts.
 // @see https://opentelemetry.io/docs/specs/semconv/gen-ai/mcp/
 import {
-  metrics, propagation, trace, context, createNoopMeter, ProxyTracerProvider, SpanKind, SpanStatusCode,
+  metrics, propagation, trace, context, createNoopMeter, isSpanContextValid, ProxyTracerProvider, SpanKind, SpanStatusCode,
   type Attributes, type Context, type Counter, type Histogram, type Meter, type Span, type Tracer
 } from '@opentelemetry/api'
 import { ApiError, UpstreamUnavailableError } from '../api/errors.js'
@@ -152,6 +152,15 @@ export class Operation {
   private apiCode: string | undefined
 
   constructor (readonly tel: Telemetry, readonly span: Span | undefined, readonly context: Context, private readonly attributes: Attributes) {}
+
+  /**
+   * The trace this request belongs to (for the audit line): its SERVER span's, or without a
+   * tracer the caller's trace context (params._meta or headers), when valid.
+   */
+  traceId (): string | undefined {
+    const sc = this.span?.spanContext() ?? trace.getSpanContext(this.context)
+    return sc && isSpanContextValid(sc) ? sc.traceId : undefined
+  }
 
   /** Marks the tool call as failed (an isError result). */
   toolFailed (): void {

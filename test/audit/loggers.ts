@@ -5,8 +5,6 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import { PassThrough, Writable } from 'node:stream'
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { ROOT_CONTEXT, context, trace, type Context, type ContextManager } from '@opentelemetry/api'
 import pilotStatusMcp from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { runStdio } from '../../src/stdio.js'
@@ -70,36 +68,16 @@ t.test('stdio: the audit line goes to the process logger (stderr), credential ki
   t.notOk(answers.some((x) => 'audit' in x), 'nothing of it on stdout')
 })
 
-/** A context manager over AsyncLocalStorage, as an OpenTelemetry SDK installs one. */
-class AlsContextManager implements ContextManager {
-  private readonly als = new AsyncLocalStorage<Context>()
-  active (): Context { return this.als.getStore() ?? ROOT_CONTEXT }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>> (ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    return this.als.run(ctx, () => fn.call(thisArg, ...args))
-  }
-
-  bind<T> (_ctx: Context, target: T): T { return target }
-  enable (): this { return this }
-  disable (): this { return this }
-}
-
-t.test('traceId: the active span\'s, absent without one', async (t) => {
+t.test('traceId: the request\'s telemetry operation\'s, absent without one', async (t) => {
   const tool = new ToolRegistry(ALL_TOOLS).all.get('groups_create')!
   const s = sink()
   const who = { credentials: { kind: 'apiKey' as const, key: KEY, source: 'header' as const }, log: pino({ level: 'info' }, s.stream) }
   const ok = { kind: 'result' as const, result: { content: [{ type: 'text' as const, text: '{}' }], structuredContent: { id: 'g1@g.us' } } }
   const audit = new AuditTrail()
   audit.begin(tool, { subject: 'x' }, who)!.end(ok)
-  t.ok(context.setGlobalContextManager(new AlsContextManager()), 'a context manager is installed')
-  t.teardown(() => context.disable())
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
-  const span = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: 1 })
-  await context.with(trace.setSpan(context.active(), span), async () => {
-    await Promise.resolve()
-    audit.begin(tool, { subject: 'x' }, who)!.end(ok)
-  })
-  const invalid = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 })
-  context.with(trace.setSpan(context.active(), invalid), () => audit.begin(tool, { subject: 'x' }, who)!.end(ok))
+  audit.begin(tool, { subject: 'x' }, { ...who, op: { traceId: () => traceId } })!.end(ok)
+  audit.begin(tool, { subject: 'x' }, { ...who, op: { traceId: () => undefined } })!.end(ok)
   t.same(auditLines(s.logs).map((a) => [a.createdId, a.traceId]), [['g1@g.us', undefined], ['g1@g.us', traceId], ['g1@g.us', undefined]])
   t.equal(audit.begin(new ToolRegistry(ALL_TOOLS).all.get('groups_list')!, {}, who), undefined, 'a read is not audited')
 })

@@ -171,3 +171,17 @@ t.test('the MCP port serves no /metrics', async (t) => {
   t.equal(res.status, 404)
   await res.body?.cancel()
 })
+
+for (const era of ['legacy', 'legacy-sdk', 'modern'] as const) {
+  t.test(`${era}: the audit line of an irreversible call carries the trace id of its SERVER span`, async (t) => {
+    const { otel, p } = await setup(t, era)
+    const { body, headers } = call(era, 'webhooks_delete', { webhookId: 'wh_1' }, { traceparent: TRACEPARENT })
+    const res = await rawPost(p.mcp, body, { ...KEY, ...headers })
+    t.equal(res.status, 200, res.text)
+    const audits = p.logs.map((l) => JSON.parse(l) as { msg?: string, audit?: { tool: string, traceId?: string } }).filter((l) => l.msg === 'audit')
+    t.equal(audits.length, 1, 'one audit line')
+    t.equal(audits[0]?.audit?.tool, 'webhooks_delete')
+    t.equal(audits[0]?.audit?.traceId, serverSpan(otel).spanContext().traceId, 'the SERVER span\'s trace id')
+    t.equal(audits[0]?.audit?.traceId, TRACE_ID, 'the caller\'s trace continues')
+  })
+}
