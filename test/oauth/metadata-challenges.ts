@@ -160,7 +160,7 @@ t.test('http --sandbox names the sandbox as authorization server and its own URL
   t.teardown(() => { child.kill('SIGKILL') })
   let err = ''
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no endpoint line in time: ${err}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`no endpoint line in time: ${err}`)), 90_000)
     child.stderr.on('data', (d) => {
       err += d
       const m = /HTTP MCP endpoint: (http:\/\/\S+\/mcp)/.exec(err)

@@ -46,7 +46,7 @@ export async function startHttp (t: Test, cli = CLI, opts: { env?: Record<string
   let out = ''
   child.stdout!.on('data', (d) => { out += d })
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the HTTP server did not start within ${opts.timeoutMs ?? 30_000} ms; stderr:\n${err}`)), opts.timeoutMs ?? 30_000)
+    const timer = setTimeout(() => reject(new Error(`the HTTP server did not start within ${opts.timeoutMs ?? 90_000} ms; stderr:\n${err}`)), opts.timeoutMs ?? 90_000)
     child.stderr!.on('data', (d) => {
       err += d
       const m = /HTTP MCP endpoint: (http:\/\/127\.0\.0\.1:\d+)\/mcp/.exec(err)

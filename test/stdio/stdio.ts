@@ -51,7 +51,9 @@ t.test('stdout carries JSON-RPC only; stdin closing ends the process with 0', as
   while (Date.now() < deadline && out.split('\n').filter(Boolean).length < 4) await new Promise((resolve) => setTimeout(resolve, 50))
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.stdin.end()
-  const code = await Promise.race([exit, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 60_000))])
+  let timer: NodeJS.Timeout | undefined
+  const code = await Promise.race([exit, new Promise<string>((resolve) => { timer = setTimeout(() => resolve('timeout'), 60_000) })])
+  clearTimeout(timer)
   t.equal(code, 0, 'exits 0 when stdin closes')
   const lines = out.split('\n').filter(Boolean)
   t.equal(lines.length, 4, 'one line per request')
