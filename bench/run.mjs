@@ -223,11 +223,12 @@ const targets = {
   rss200: check(mem?.at200ConnectionsMb, (v) => v <= 160, `RSS at 200 connections ≤ 160 MB${memWhere}`),
   coldStart: check(coldStart?.ratio, (v) => v <= 2, 'stdio cold start ≤ 2× `node -e 0`'),
   answerText: check(answers && Math.max(...answers.map((a) => a.ratio)), (v) => v <= 1.1, 'text of a default list answer ≤ 1.1× its compact JSON + summary line + fence (worst tool)'),
+  telemetryCost: check(ratio('read-product-otel', 'read-product'), (v) => v >= 0.9, 'telemetry on (`METRICS_PORT`) costs ≤ 10 % of the read throughput (read with telemetry ÷ read)'),
   errors: check(Object.values(results).reduce((n, r) => n + r.errors, 0) + Object.values(memory ?? {}).reduce((n, m) => n + m.at200Errors, 0), (v) => v === 0, 'no errors under load')
 }
 const m = machine()
 const lines = []
-lines.push(`Machine: ${m}; shared with other work while it ran, so compare rows of one run, not runs. ${connections} connections, ${duration} s per scenario after a 2 s warm-up, ${rounds} interleaved rounds (median round shown, errors summed); zero-latency upstream on loopback.`, '')
+lines.push(`Machine: ${m}. Compare rows of one run, not runs. ${connections} connections, ${duration} s per scenario after a 2 s warm-up, ${rounds} interleaved rounds (median round shown, errors summed); zero-latency upstream on loopback.`, '')
 const bareOf = (id) => (id.startsWith('send') ? 'send-bare' : 'read-bare')
 if (Object.keys(results).length > 0) {
   lines.push('| scenario | req/s | × bare route | p50 ms | p99 ms | errors | upstream calls / TCP connections |', '|---|---:|---:|---:|---:|---:|---:|')
@@ -257,7 +258,7 @@ if (answers) {
   lines.push('')
 }
 lines.push('| target | measured | met |', '|---|---:|:---:|')
-const fmt = { legacyOverBare: (v) => `${v}×`, legacyOverPattern: (v) => `${v}×`, modernOverBare: (v) => `${v}×`, coldStart: (v) => `${v}×`, rssIdle: (v) => `${v} MB`, rss200: (v) => `${v} MB`, answerText: (v) => `${v.toFixed(2)}×`, errors: (v) => String(v) }
+const fmt = { telemetryCost: (v) => `${v}×`, legacyOverBare: (v) => `${v}×`, legacyOverPattern: (v) => `${v}×`, modernOverBare: (v) => `${v}×`, coldStart: (v) => `${v}×`, rssIdle: (v) => `${v} MB`, rss200: (v) => `${v} MB`, answerText: (v) => `${v.toFixed(2)}×`, errors: (v) => String(v) }
 for (const [k, c] of Object.entries(targets)) if (c) lines.push(`| ${c.text} | ${fmt[k](c.value)} | ${c.met ? 'yes' : '**no**'} |`)
 const table = lines.join('\n')
 console.log(`\n${table}\n`)

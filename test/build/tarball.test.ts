@@ -1,7 +1,9 @@
 // What users and the Docker image get: the packed tarball, installed with production
 // dependencies only into an empty folder, then run from there in HTTP and stdio mode and driven
 // by the SDK 1.x client. Catches a file missing from "files", a runtime import of a
-// devDependency, a broken bin or exports map.
+// devDependency, a broken bin or exports map. It lives in test/build, which tap (running files
+// in name order) starts early: its npm install is the suite's longest step, so it runs beside
+// the other files instead of after them.
 import t from 'tap'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,7 +11,7 @@ import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { ROOT, baseEnv, run, startHttp } from './helpers.js'
+import { ROOT, baseEnv, run, startHttp } from '../release/helpers.js'
 import { SANDBOX_KEYS } from '../../sandbox/core.js'
 import { ALL_TOOLS } from '../../tools/index.js'
 
