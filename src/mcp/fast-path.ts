@@ -68,7 +68,7 @@ async function modernCall (api: ApiClient, req: Extract<FastRequest, { method: '
       // The members of the SDK's handler context the gate reads, as the SDK fills them for a
       // request without multi-round-trip material.
       ctx: { mcpReq: { envelope, requestState: () => undefined, inputResponses: undefined, signal } } as unknown as ServerContext,
-      outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === tool.def.name && e.outputSchema !== undefined)
+      outputSchemaListed: scope.view.listsOutputSchema(tool.def.name)
     })
     : undefined
   if (gate?.kind === 'answer') {

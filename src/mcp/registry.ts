@@ -109,6 +109,8 @@ export interface ToolView {
   readonly listResult: { tools: McpToolEntry[] }
   /** `listResult` serialised, built on first use and reused for every tools/list answer. */
   readonly listJson: string
+  /** Whether this view's tools/list entry for `name` declares an output schema (decided once per view). */
+  listsOutputSchema (name: string): boolean
   /** Why a tool outside the view is unavailable (for a clear error when it is called by name). */
   refusal (name: string): string | undefined
 }
@@ -174,6 +176,7 @@ export class ToolRegistry {
     }
     const listResult = { tools: [...tools.values()].map((t) => filter.outputSchemas ? t.entry : t.leanEntry) }
     const all = this.all
+    const withOutputSchema = new Set(listResult.tools.filter((e) => e.outputSchema !== undefined).map((e) => e.name))
     let listJson: string | undefined
     return {
       tools,
@@ -182,6 +185,7 @@ export class ToolRegistry {
         listJson ??= JSON.stringify(listResult)
         return listJson
       },
+      listsOutputSchema: (name: string) => withOutputSchema.has(name),
       refusal (name: string) {
         const t = all.get(name)
         if (!t) return undefined

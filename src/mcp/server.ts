@@ -192,7 +192,7 @@ export function createMcpServer (deps: ServerDeps): Server {
         log: scope.log,
         ctx,
         push: deps.pushElicitation ? { capabilities: server.getClientCapabilities() } : undefined,
-        outputSchemaListed: scope.view.listResult.tools.some((e) => e.name === name && e.outputSchema !== undefined)
+        outputSchemaListed: scope.view.listsOutputSchema(name)
       })
       : undefined
     if (gate?.kind === 'answer') return scope.audit ? scope.audit.answered(tool, req.params.arguments, scope, gate.result) : gate.result
