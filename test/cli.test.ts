@@ -2,11 +2,12 @@
 // number key, good tenant key, bad key; exit 0/1, never the key), both spellings of --port and
 // --host, and a busy port named with the way out.
 import t from 'tap'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
 import { checkKey, describeCheck } from '../src/check.js'
 import { sandbox, SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from './helper.js'
 import { CLI } from './paths.js'
+import { node } from './spawn.js'
 
 interface Run { code: number | null, stdout: string, stderr: string }
 
@@ -113,4 +114,20 @@ t.test('a busy port is named, with how to pick another', async (t) => {
   t.match(r.stderr, `port ${port} on 127.0.0.1 is already in use`)
   t.match(r.stderr, /pick another port with --port <n> \(or PORT=<n>\)/)
   t.notMatch(r.stderr, /EADDRINUSE/, 'not the raw error code')
+})
+
+t.test('test/spawn.ts: a child started without tap\'s hook keeps the rest of NODE_OPTIONS', async (t) => {
+  const hook = '--import=file:///somewhere/node_modules/@tapjs/processinfo/dist/esm/import.mjs'
+  const env = { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--max-old-space-size=123 ${hook}` }
+  const probe = ['-p', 'JSON.stringify([process.env.NODE_OPTIONS ?? null, require("node:v8").getHeapStatistics().heap_size_limit < 200 * 2 ** 20])']
+  const kept = node(probe, env)
+  t.same(kept.args.slice(0, 1), ['NODE_OPTIONS=--max-old-space-size=123'], 'the hook is taken out, the rest is kept')
+  const r = spawnSync(kept.command, kept.args, { env, encoding: 'utf8' })
+  t.equal(r.status, 0, r.stderr)
+  t.same(JSON.parse(r.stdout), ['--max-old-space-size=123', true], 'the child runs with the remaining options')
+  const none = node(probe, { PATH: env.PATH, NODE_OPTIONS: hook })
+  t.same(none.args.slice(0, 2), ['-u', 'NODE_OPTIONS'], 'nothing left: NODE_OPTIONS is unset')
+  const bare = spawnSync(none.command, none.args, { env: { PATH: env.PATH }, encoding: 'utf8' })
+  t.equal(bare.status, 0, bare.stderr)
+  t.same(JSON.parse(bare.stdout), [null, false], 'not even the hook tap adds to every spawn')
 })

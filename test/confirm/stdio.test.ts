@@ -8,7 +8,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { CHECKOUT_URL, SEND, textOf, upstream, type Answer, type Asked } from './fixtures.js'
-import { CLI } from '../paths.js'
+import { cli } from '../spawn.js'
 
 interface Person { asked: Asked[], answer: (q: Asked) => Answer }
 
@@ -26,7 +26,7 @@ async function v1 (t: Test, apiUrl: string, person: Person | false, extra: Recor
       return person.answer(q)
     })
   }
-  await client.connect(new StdioV1({ command: process.execPath, args: [CLI, 'stdio'], env: env(apiUrl, extra), stderr: 'pipe' }))
+  await client.connect(new StdioV1({ ...cli(['stdio'], env(apiUrl, extra)), env: env(apiUrl, extra), stderr: 'pipe' }))
   t.teardown(() => client.close())
   return client
 }
@@ -38,7 +38,7 @@ async function v2 (t: Test, apiUrl: string, person: Person): Promise<Client> {
     person.asked.push(q)
     return person.answer(q) as never
   })
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio'], env: env(apiUrl), stderr: 'pipe' }))
+  await client.connect(new StdioClientTransport({ ...cli(['stdio'], env(apiUrl)), env: env(apiUrl), stderr: 'pipe' }))
   t.teardown(() => client.close())
   t.equal(client.getNegotiatedProtocolVersion(), '2026-07-28')
   return client

@@ -6,15 +6,15 @@ import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { testRedisUrl } from '../store/redis-server.js'
 import { isSend, newKey, TO, upstream } from './helpers.js'
-import { CLI } from '../paths.js'
+import { cli } from '../spawn.js'
 
 async function run (t: Test, env: Record<string, string>): Promise<void> {
   const up = await upstream(t)
   const client = new Client({ name: 'stdio-guards', version: '1.0.0' })
+  const childEnv = { PATH: process.env.PATH ?? '', PILOT_STATUS_API_URL: up.url, PILOT_STATUS_API_KEY: newKey(), PILOT_STATUS_SEND_LIMIT: '2/min', ...env }
   await client.connect(new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, 'stdio'],
-    env: { PATH: process.env.PATH ?? '', PILOT_STATUS_API_URL: up.url, PILOT_STATUS_API_KEY: newKey(), PILOT_STATUS_SEND_LIMIT: '2/min', ...env },
+    ...cli(['stdio'], childEnv),
+    env: childEnv,
     stderr: 'pipe'
   }))
   t.teardown(() => client.close())

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT, repoPath } from '../paths.js'
+import { node } from '../spawn.js'
 
 // Runs in the child. The hook runs before each module is evaluated and appends its URL to a file
 // synchronously, so after an await the file lists everything loaded so far.
@@ -59,9 +60,11 @@ const OPTIONAL = {
 t.test('the HTTP server loads jose, qrcode, the sandbox and the authorization-server routes only when switched on', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lazy-loading-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+  const env = { PATH: process.env.PATH ?? '', LOAD_LOG: join(dir, 'loaded.txt'), DIST_URL: pathToFileURL(repoPath('dist')).href + '/' }
+  const cmd = node(['--input-type=module', '-e', CHILD], env)
+  const child = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOAD_LOG: join(dir, 'loaded.txt'), DIST_URL: pathToFileURL(repoPath('dist')).href + '/' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

@@ -8,6 +8,7 @@ import pilotStatusMcp, { pilotStatusMcpWellKnown } from '../../src/app.js'
 import { metadataLocations } from '../../plugins/protected-resource.js'
 import { SANDBOX_KEYS, product, rawPost, sandbox } from '../helper.js'
 import { CLI } from '../paths.js'
+import { node } from '../spawn.js'
 
 const LIST = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list', arguments: {} } }
 
@@ -156,7 +157,8 @@ t.test('authorization-server routes on the MCP origin forward to the real endpoi
 t.test('http --sandbox names the sandbox as authorization server and its own URL as resource', async (t) => {
   const cli = CLI
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' }
-  const child = spawn(process.execPath, [cli, 'http', '--sandbox', '--host', '127.0.0.1', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const cmd = node([cli, 'http', '--sandbox', '--host', '127.0.0.1', '--port', '0'], env)
+  const child = spawn(cmd.command, cmd.args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
   t.teardown(() => { child.kill('SIGKILL') })
   let err = ''
   const endpoint = await new Promise<string>((resolve, reject) => {

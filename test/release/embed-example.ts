@@ -12,6 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ROOT, baseEnv, nodeAtLeast, stop } from './helpers.js'
 import { sandbox, rawPost, SANDBOX_KEYS } from '../helper.js'
 import { ALL_TOOLS } from '../../tools/index.js'
+import { node } from '../spawn.js'
 
 const EXAMPLE = 'examples/embed/server.ts'
 // What `npx tsx` runs: the tsx bin of this repository's node_modules (npx adds nothing but a
@@ -33,9 +34,11 @@ async function exercise (t: Test, args: string[]): Promise<void> {
   const sb = await sandbox(t)
   // cwd = the repository, as the example's header says, so `@pilot-status/mcp-server` and
   // `fastify` resolve as they do for a user running it from a clone.
-  const child = spawn(process.execPath, args, {
+  const env = { ...baseEnv, PILOT_STATUS_API_URL: sb.url, PORT: '0', HOST: '127.0.0.1' }
+  const cmd = node(args, env)
+  const child = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
-    env: { ...baseEnv, PILOT_STATUS_API_URL: sb.url, PORT: '0', HOST: '127.0.0.1' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   t.teardown(() => stop(child))

@@ -7,6 +7,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { ROOT, CLI } from '../paths.js'
+import { node, uninstrumented } from '../spawn.js'
 
 export { ROOT, CLI }
 /** A minimal environment, so nothing from the developer's shell (keys, LOG_LEVEL …) leaks in. */
@@ -37,8 +38,10 @@ export interface RunningHttp {
  * resolves when the CLI prints its endpoint on stderr. The child is stopped in t.teardown.
  */
 export async function startHttp (t: Test, cli = CLI, opts: { env?: Record<string, string>, args?: string[], timeoutMs?: number } = {}): Promise<RunningHttp> {
-  const child = spawn(process.execPath, [cli, ...(opts.args ?? ['http', '--sandbox', '--port', '0', '--host', '127.0.0.1'])], {
-    env: { ...baseEnv, LOG_LEVEL: 'warn', ...opts.env },
+  const env = { ...baseEnv, LOG_LEVEL: 'warn', ...opts.env }
+  const cmd = node([cli, ...(opts.args ?? ['http', '--sandbox', '--port', '0', '--host', '127.0.0.1'])], env)
+  const child = spawn(cmd.command, cmd.args, {
+    env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   t.teardown(() => stop(child))
@@ -72,10 +75,16 @@ export async function freePort (): Promise<number> {
 
 export interface RunResult { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
-/** Runs a command to completion (killed after `timeoutMs`, and in t.teardown if still running). */
+/**
+ * Runs a command to completion (killed after `timeoutMs`, and in t.teardown if still running).
+ * The commands run here are tools (npm, the conformance runner, the Inspector) or probes, never
+ * code whose coverage the suite measures: they run without tap's per-process hook.
+ */
 export async function run (t: Test, command: string, args: string[], opts: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
   const { timeoutMs = 60_000, ...spawnOpts } = opts
-  const child = spawn(command, args, { env: baseEnv, ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe'] })
+  const env = spawnOpts.env ?? baseEnv
+  const cmd = uninstrumented(command, args, env)
+  const child = spawn(cmd.command, cmd.args, { ...spawnOpts, env, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => stop(child))
   let stdout = ''
   let stderr = ''

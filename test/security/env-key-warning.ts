@@ -5,7 +5,7 @@
 // fails with EADDRNOTAVAIL and the process exits 1.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { CLI } from '../paths.js'
+import { cli } from '../spawn.js'
 
 const KEY = 'ps_warning_test_secret_key'
 const WARNING = '[pilot-status-mcp] WARNING: PILOT_STATUS_API_KEY is set and the server listens on 192.0.2.1: anyone who can reach port 8787 can act with that key without credentials. Unset the key, bind HOST=127.0.0.1, or set MCP_HTTP_ENV_KEY_FALLBACK=false.'
@@ -14,8 +14,10 @@ interface Run { code: number | null, stderr: string, stdout: string }
 
 function run (env: Record<string, string>, untilListening = false): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'http'], {
-      env: { PATH: process.env.PATH ?? '', PILOT_STATUS_API_URL: 'http://127.0.0.1:9', PORT: '8787', ...env },
+    const childEnv = { PATH: process.env.PATH ?? '', PILOT_STATUS_API_URL: 'http://127.0.0.1:9', PORT: '8787', ...env }
+    const cmd = cli(['http'], childEnv)
+    const child = spawn(cmd.command, cmd.args, {
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let stderr = ''

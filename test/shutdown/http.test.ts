@@ -8,7 +8,7 @@ import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { rawPost } from '../helper.js'
 import { fakeUpstream, type Behaviour } from '../faults/fake-upstream.js'
-import { CLI } from '../paths.js'
+import { cli } from '../spawn.js'
 
 const TEMPLATE = { id: 'tpl_1', name: 'order_update', sendable: true }
 const KEY = { 'x-api-key': 'ps_shutdown_key' }
@@ -16,8 +16,10 @@ const KEY = { 'x-api-key': 'ps_shutdown_key' }
 interface Server { child: ChildProcess, port: number, mcp: string, exit: Promise<number | null>, stderr: () => string }
 
 async function startServer (t: Test, apiUrl: string, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'http'], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PILOT_STATUS_API_URL: apiUrl, LOG_LEVEL: 'info', ...env },
+  const childEnv = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PILOT_STATUS_API_URL: apiUrl, LOG_LEVEL: 'info', ...env }
+  const cmd = cli(['http'], childEnv)
+  const child = spawn(cmd.command, cmd.args, {
+    env: childEnv,
     stdio: ['ignore', 'ignore', 'pipe']
   })
   let stderr = ''

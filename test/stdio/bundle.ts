@@ -9,7 +9,8 @@ import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { fakeUpstream, until } from '../faults/fake-upstream.js'
 import { registry } from '../helper.js'
-import { BUNDLE, CLI, baseEnv, spawnStdio } from './child.js'
+import { BUNDLE, baseEnv, spawnStdio } from './child.js'
+import { cli } from '../spawn.js'
 
 const KEY = 'ps_test_bundle_key'
 const TEMPLATES = { templates: [{ id: 'tpl_1', name: 'order_update', language: 'en', status: 'APPROVED', category: 'UTILITY' }] }
@@ -21,10 +22,10 @@ t.test('the build made the bundle', async (t) => {
 for (const modern of [false, true]) {
   t.test(`stdio with a key runs the bundle: tools/list and a tools/call reach the API with the key (${modern ? '2026-07-28' : '2025-11-25'})`, async (t) => {
     const up = await fakeUpstream(t, (req) => req.path === '/v1/templates' ? { status: 200, body: JSON.stringify(TEMPLATES) } : { status: 404, body: '{"error":"no such route"}' })
+    const env = { ...baseEnv, PILOT_STATUS_API_KEY: KEY, PILOT_STATUS_API_URL: up.url, LOG_LEVEL: 'debug' }
     const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'stdio'],
-      env: { ...baseEnv, PILOT_STATUS_API_KEY: KEY, PILOT_STATUS_API_URL: up.url, LOG_LEVEL: 'debug' },
+      ...cli(['stdio'], env),
+      env,
       stderr: 'pipe'
     })
     let stderr = ''

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import type { Test } from 'tap'
 import { CLI, repoPath } from '../paths.js'
+import { cli } from '../spawn.js'
 
 export { CLI }
 export const BUNDLE = repoPath('dist/src/stdio.bundle.mjs')
@@ -26,8 +27,13 @@ export interface StdioChild {
   exited: (ms: number) => Promise<number | null>
 }
 
-export function spawnStdio (t: Test, args: string[], env: Record<string, string>): StdioChild {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+/**
+ * Spawns `node dist/src/cli.js <args>`; without tap's per-process hook unless `covered` (the
+ * tests whose child is the only one to run a stdio code path ask for its coverage).
+ */
+export function spawnStdio (t: Test, args: string[], env: Record<string, string>, opts: { covered?: boolean } = {}): StdioChild {
+  const cmd = opts.covered ? { command: process.execPath, args: [CLI, ...args] } : cli(args, { ...baseEnv, ...env })
+  const child = spawn(cmd.command, cmd.args, { env: { ...baseEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })

@@ -34,7 +34,7 @@ for (const modern of [false, true]) {
 }
 
 t.test('500 requests written at once, then stdin closed: all answered, every line whole JSON, no listener warning', async (t) => {
-  const p = spawnStdio(t, ['stdio', '--sandbox'], { LOG_LEVEL: 'warn', MCP_SHUTDOWN_GRACE_MS: '300000' })
+  const p = spawnStdio(t, ['stdio', '--sandbox'], { LOG_LEVEL: 'warn', MCP_SHUTDOWN_GRACE_MS: '300000' }, { covered: true })
   // Nothing is read from stdout until every request is written and stdin is closed: the answers
   // pile up behind a full pipe, the backlog that used to add a drain listener per answer.
   p.child.stdout.pause()

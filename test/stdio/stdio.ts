@@ -6,11 +6,13 @@ import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { registry } from '../helper.js'
 import { CLI } from '../paths.js'
+import { cli } from '../spawn.js'
 
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
 
 async function connect (t: Test, opts: { modern?: boolean, env?: Record<string, string> } = {}): Promise<Client> {
   const client = new Client({ name: 'stdio-test', version: '1.0.0' }, opts.modern ? { versionNegotiation: { mode: 'auto' } } : undefined)
+  // This spawn runs with tap's hook (the default): it is the one that covers src/stdio.ts.
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'stdio', '--sandbox'], env: { ...baseEnv, ...opts.env }, stderr: 'pipe' }))
   t.teardown(() => client.close())
   return client
@@ -36,7 +38,8 @@ t.test('the SDK client lists every tool and calls one, in both protocol eras', a
 })
 
 t.test('stdout carries JSON-RPC only; stdin closing ends the process with 0', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'stdio', '--sandbox'], { env: { ...baseEnv, LOG_LEVEL: 'trace' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const cmd = cli(['stdio', '--sandbox'], { ...baseEnv, LOG_LEVEL: 'trace' })
+  const child = spawn(cmd.command, cmd.args, { env: { ...baseEnv, LOG_LEVEL: 'trace' }, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => { out += d })
@@ -71,7 +74,8 @@ t.test('stdout carries JSON-RPC only; stdin closing ends the process with 0', as
 })
 
 t.test('stdio without a key and without --sandbox exits 1 with a clear message', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'stdio'], { env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+  const cmd = cli(['stdio'], baseEnv)
+  const child = spawn(cmd.command, cmd.args, { env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => { out += d })

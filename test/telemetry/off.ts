@@ -5,6 +5,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { repoPath } from '../paths.js'
+import { node } from '../spawn.js'
 
 const HOOK = `
 let port
@@ -60,10 +61,12 @@ process.stdout.write(JSON.stringify({ statuses, off, on: opentelemetry(), total 
 `
 
 async function run (): Promise<{ statuses: number[], off: string[], on: string[], total: number }> {
-  const child = spawn(process.execPath, ['--input-type=module', '--eval', CHILD], {
+  // No OTEL_* or METRICS_* variable reaches the child.
+  const env = { PATH: process.env.PATH ?? '', DIST: repoPath('dist') }
+  const cmd = node(['--input-type=module', '--eval', CHILD], env)
+  const child = spawn(cmd.command, cmd.args, {
     cwd: repoPath(),
-    // No OTEL_* or METRICS_* variable reaches the child.
-    env: { PATH: process.env.PATH ?? '', DIST: repoPath('dist') },
+    env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
