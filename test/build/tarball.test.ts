@@ -62,10 +62,14 @@ t.test('installed with --omit=dev next to the lockfile\'s production dependencie
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'tarball-smoke', version: '1.0.0', private: true }))
   const prod = productionPackages()
   t.ok(prod.includes('node_modules/fastify') && !prod.includes('node_modules/tap'), 'the production set holds fastify, not tap')
+  const byFolder = new Map<string, string[]>() // node_modules or node_modules/@scope → packages
   for (const path of prod) {
     if (!existsSync(join(ROOT, path))) continue // an optional package this platform did not install
-    mkdirSync(dirname(join(app, path)), { recursive: true })
-    const cp = await run(t, 'cp', ['-al', join(ROOT, path), join(app, path)], { timeoutMs: 30_000 })
+    byFolder.set(dirname(path), [...byFolder.get(dirname(path)) ?? [], join(ROOT, path)])
+  }
+  for (const [folder, sources] of byFolder) {
+    mkdirSync(join(app, folder), { recursive: true })
+    const cp = await run(t, 'cp', ['-al', ...sources, join(app, folder)], { timeoutMs: 30_000 })
     t.equal(cp.code, 0, cp.stderr)
   }
   const r = await run(t, 'npm', ['install', tgz, '--omit=dev', '--no-audit', '--no-fund', '--offline', '--no-package-lock'], { cwd: app, timeoutMs: 120_000 })
