@@ -568,7 +568,7 @@ export function envExample (): string {
     '# uncomment what you change. The server itself does not read .env; pass the file with',
     '# `docker run --env-file .env …` or `node --env-file=.env dist/src/cli.js …`.',
     '# Never commit a real key.',
-    '# Generated from src/config.ts (UPDATE_DOCS=1 npx tap test/release/release.test.ts).'
+    '# Generated from src/config.ts (UPDATE_DOCS=1 npx tap dist/test/release/release.test.js).'
   ]
   const out = [...head]
   let group: string | undefined

@@ -5,7 +5,7 @@
 // of the suite. Children whose coverage the suite does not need start through `/usr/bin/env` with
 // that one option taken out of NODE_OPTIONS (anything else in it is kept): third-party tools (npm,
 // the conformance runner, the Inspector) and the CLI where its code is covered elsewhere, by
-// in-process tests or by the covered spawns of test/cli.test.ts, test/config.test.ts and
+// in-process tests or by the covered spawns of test/cli.ts, test/config.ts and
 // test/stdio. `env` execs the command, so the child keeps its pid: signals, stdin and exit codes
 // are the command's own.
 import { CLI } from './paths.js'

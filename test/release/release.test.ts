@@ -1,6 +1,5 @@
-// Release checks: registry metadata, .env.example, Dockerfile, conformance and the embed example (tarball and Inspector run apart).
-// One process for the folder: each test file pays for a TypeScript loader start-up, more than
-// most of these tests cost. One module alone: npx tap test/release/release.test.ts --grep=<test name>
+// Release checks: registry metadata, .env.example, Dockerfile, conformance, the embed example and the Inspector (the tarball runs apart).
+// One process for the folder (README → Testing). One test alone: npx tap dist/test/release/release.test.js --grep=<test name>
 import 'tap'
 import './server-json.js'
 import './env-example.js'
@@ -8,3 +7,4 @@ import './dockerfile.js'
 import './conformance.js'
 import './embed-example.js'
 import './observability.js'
+import './inspector.js'

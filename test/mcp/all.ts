@@ -1,6 +1,6 @@
 // The MCP layer: registry, tool contract, envelope gate, fast path, argument parsing and the multiplexing transport.
-// One process for the folder: each test file pays for a TypeScript loader start-up, more than
-// most of these tests cost. One module alone: npx tap test/mcp/mcp.test.ts --grep=<test name>
+// The folder's modules, run in one process with other folders (README → Testing).
+// This folder alone: npx tap dist/test/mcp/all.js --grep=<test name>
 import 'tap'
 import './registry.js'
 import './contract.js'

@@ -3,6 +3,7 @@
 // the CLI stopping at once on bad values.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
+import { node, type Command } from './spawn.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
   loadConfig, ConfigError, ENV_DOC, SETTINGS, SERVER_ONLY, parseBoolean, parseSetting, pluginOptions,
@@ -10,6 +11,9 @@ import {
 } from '../src/config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/meta.js'
 import { CLI, repoPath } from './paths.js'
+
+/** spawnSync's first two arguments for a command of test/spawn.ts. */
+const argv = (c: Command): [string, string[]] => [c.command, c.args]
 
 t.test('defaults', async (t) => {
   const c = loadConfig({})
@@ -128,11 +132,11 @@ t.test('every bad value is named', async (t) => {
 })
 
 t.test('the CLI stops at once on a bad value, naming the variable', async (t) => {
-  const r = spawnSync(process.execPath, [CLI, 'http'], { env: { PATH: process.env.PATH, PORT: 'abc' }, encoding: 'utf8', timeout: 90_000 })
+  const r = spawnSync(...argv(node([CLI, 'http'], { PORT: 'abc' })), { env: { PATH: process.env.PATH, PORT: 'abc' }, encoding: 'utf8', timeout: 90_000 })
   t.equal(r.status, 1)
   t.match(r.stderr, /PORT must be a whole number from 0 to 65535 \(got "abc"\)/)
   t.equal(r.stdout, '')
-  const u = spawnSync(process.execPath, [CLI, 'http', '--bogus'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 90_000 })
+  const u = spawnSync(...argv(node([CLI, 'http', '--bogus'], {})), { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 90_000 })
   t.equal(u.status, 1)
   t.match(u.stderr, /unknown argument "--bogus"/)
 })
@@ -142,7 +146,7 @@ t.test('--help lists modes, flags and every variable; --version', async (t) => {
   t.equal(r.status, 0)
   for (const word of ['stdio', 'http', 'check', '--sandbox', '--port', '--host', '--key', '--port=<n>']) t.match(r.stdout, word)
   for (const [name] of ENV_DOC) t.match(r.stdout, name, `documents ${name}`)
-  const v = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', timeout: 90_000 })
+  const v = spawnSync(...argv(node([CLI, '--version'])), { encoding: 'utf8', timeout: 90_000 })
   t.equal(v.stdout.trim(), PACKAGE_VERSION)
 })
 

@@ -1,6 +1,6 @@
 // Send guards: idempotency keys, the duplicate guard and send policy, in memory and over Redis.
-// One process for the folder: each test file pays for a TypeScript loader start-up, more than
-// most of these tests cost. One module alone: npx tap test/guard/guard.test.ts --grep=<test name>
+// The folder's modules, run in one process with other folders (README → Testing).
+// This folder alone: npx tap dist/test/guard/all.js --grep=<test name>
 import 'tap'
 import './parse.js'
 import './guards.js'

@@ -11,10 +11,16 @@ import { node } from './spawn.js'
 
 interface Run { code: number | null, stdout: string, stderr: string }
 
-/** Runs the CLI; with `until`, stops it (SIGTERM) once stderr matches. */
-function cli (args: string[], env: Record<string, string> = {}, until?: RegExp): Promise<Run> {
+/**
+ * Runs the CLI; with `until`, stops it (SIGTERM) once stderr matches. Only `covered` runs carry
+ * tap's per-process hook (one per path through src/cli.ts, for its coverage): see test/spawn.ts.
+ */
+function cli (args: string[], env: Record<string, string> = {}, opts: { until?: RegExp, covered?: boolean } = {}): Promise<Run> {
+  const { until, covered = false } = opts
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const childEnv = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }
+    const cmd = covered ? { command: process.execPath, args: [CLI, ...args] } : node([CLI, ...args], childEnv)
+    const child = spawn(cmd.command, cmd.args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
@@ -56,7 +62,7 @@ t.test('checkKey: the scope of a number key and its number, a tenant key, a bad 
 t.test('pilot-status-mcp check: exit 0 with the scope, exit 1 with the API\'s code and never the key', async (t) => {
   const sb = await sandbox(t)
   const env = { PILOT_STATUS_API_URL: sb.url }
-  const good = await cli(['check'], { ...env, PILOT_STATUS_API_KEY: SANDBOX_KEYS.number })
+  const good = await cli(['check'], { ...env, PILOT_STATUS_API_KEY: SANDBOX_KEYS.number }, { covered: true })
   t.equal(good.code, 0, good.stderr)
   t.match(good.stdout, /^OK: a number key for \+5511999990001 "Demo Store" \(whatsappNumberId num_demo\)/)
   t.notMatch(good.stdout + good.stderr, SANDBOX_KEYS.number, 'the key is not printed')
@@ -75,13 +81,13 @@ t.test('pilot-status-mcp check: exit 0 with the scope, exit 1 with the API\'s co
   t.match(malformed.stderr, /--key must be a Pilot Status key: ps_ followed by letters, digits, _ or - \(value not shown\)/)
   t.notMatch(malformed.stderr, 'sk_live_secret')
 
-  const none = await cli(['check'], env)
+  const none = await cli(['check'], env, { covered: true })
   t.equal(none.code, 1)
   t.match(none.stderr, /check needs a key: --key ps_\.\.\., or PILOT_STATUS_API_KEY/)
 })
 
 t.test('check --sandbox: the demo number key by default, any sandbox key with --key', async (t) => {
-  const demo = await cli(['check', '--sandbox'])
+  const demo = await cli(['check', '--sandbox'], {}, { covered: true })
   t.equal(demo.code, 0, demo.stderr)
   t.match(demo.stdout, /^OK: a number key for \+5511999990001 "Demo Store".* at the sandbox/)
   const tenant = await cli(['check', '--sandbox', '--key', SANDBOX_KEYS.tenant])
@@ -93,7 +99,7 @@ t.test('--port and --host take both spellings: "--port 8080" and "--port=8080"',
   for (const spelled of ['split', 'joined'] as const) {
     const port = await freePort()
     const args = spelled === 'split' ? ['http', '--sandbox', '--port', String(port), '--host', '127.0.0.1'] : ['http', '--sandbox', `--port=${port}`, '--host=127.0.0.1']
-    const r = await cli(args, {}, /HTTP MCP endpoint/)
+    const r = await cli(args, {}, { until: /HTTP MCP endpoint/, covered: spelled === 'split' })
     t.match(r.stderr, `HTTP MCP endpoint: http://127.0.0.1:${port}/mcp`, `${spelled}: listening on the given port and host`)
   }
   const bad = await cli(['http', '--port=abc'])
@@ -109,7 +115,7 @@ t.test('a busy port is named, with how to pick another', async (t) => {
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => busy.close(resolve)))
   const port = (busy.address() as net.AddressInfo).port
-  const r = await cli(['http', '--host', '127.0.0.1', '--port', String(port)], { PILOT_STATUS_API_URL: 'http://127.0.0.1:9' })
+  const r = await cli(['http', '--host', '127.0.0.1', '--port', String(port)], { PILOT_STATUS_API_URL: 'http://127.0.0.1:9' }, { covered: true })
   t.equal(r.code, 1)
   t.match(r.stderr, `port ${port} on 127.0.0.1 is already in use`)
   t.match(r.stderr, /pick another port with --port <n> \(or PORT=<n>\)/)
