@@ -156,11 +156,14 @@ t.test('the built bundle: its first line is the hash of the rest, and it calls n
 })
 
 t.test('the built bundle loads through the loader and exports the stdio entry and the settings', async (t) => {
-  const cacheDir = join(t.testdir({}), 'cache')
-  const loaded = loadStdioBundle<typeof import('../../src/stdio.js')>(BUNDLE, { cacheDir, env: {} })
-  t.equal(typeof loaded.exports.stdioMain, 'function')
-  t.equal(typeof loaded.exports.loadConfig, 'function')
-  t.equal(loaded.exports.loadConfig({ PILOT_STATUS_API_KEY: 'ps_x' }).transport, 'stdio')
+  // In a child process: loaded here, its source map would bring the bundled dependencies' sources
+  // into this suite's coverage report.
+  const script = `const { loadStdioBundle } = await import(${JSON.stringify(LOADER)})
+const b = loadStdioBundle(${JSON.stringify(BUNDLE)}, { env: { NODE_DISABLE_COMPILE_CACHE: '1' } })
+process.stdout.write(JSON.stringify({ stdioMain: typeof b.exports.stdioMain, transport: b.exports.loadConfig({ PILOT_STATUS_API_KEY: 'ps_x' }).transport }))`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
+  t.equal(r.status, 0, r.stderr)
+  t.same(JSON.parse(r.stdout), { stdioMain: 'function', transport: 'stdio' })
 })
 
 t.test('the lazy validator answers as the SDK\'s Ajv validator does', async (t) => {
