@@ -3,19 +3,25 @@
 // optionally starts the embedded sandbox, and hands over to the stdio or HTTP entry (or checks the
 // configured key). Each entry
 // is imported only when chosen, so stdio start-up loads nothing it does not use (stdio without
-// the sandbox loads the single-file bundle dist/src/stdio.bundle.mjs when the build made one).
+// the sandbox runs the single-file bundle dist/src/stdio.bundle.cjs when the build made one,
+// through src/stdio-loader.ts and its code cache).
 import { existsSync } from 'node:fs'
 import nodeModule from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { Config, ConfigOverrides } from './config.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './meta.js'
+import { loadStdioBundle, type LoadedBundle } from './stdio-loader.js'
 
-// Node ≥ 22.1 keeps the compiled code of the modules loaded below (the stdio bundle, Fastify) on
-// disk between runs, so every later spawn starts faster; a no-op on Node 20.
+// Node ≥ 22.1 keeps the compiled code of the modules loaded below (Fastify, the HTTP app) on disk
+// between runs, so every later spawn starts faster; a no-op on Node 20. The stdio bundle has its
+// own code cache (src/stdio-loader.ts), on every version.
 ;(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
-const BUNDLE = new URL('./stdio.bundle.mjs', import.meta.url)
+const BUNDLE = fileURLToPath(new URL('./stdio.bundle.cjs', import.meta.url))
+let bundle: LoadedBundle<typeof import('./stdio.js')> | undefined
+/** The stdio bundle, loaded once (the settings and the stdio entry both come from it). */
+const stdioBundle = (): LoadedBundle<typeof import('./stdio.js')> => (bundle ??= loadStdioBundle(BUNDLE))
 
 /**
  * The settings module. A stdio start without --sandbox runs the bundle, which carries its own copy
@@ -24,12 +30,10 @@ const BUNDLE = new URL('./stdio.bundle.mjs', import.meta.url)
  * config.js, shared with the modules it then loads. A wrong guess costs time only: both copies
  * are the same schema.
  */
-async function settingsModule (): Promise<typeof import('./config.js')> {
+async function settingsModule (): Promise<Pick<typeof import('./config.js'), 'ConfigError' | 'envCredentials' | 'helpEnvironment' | 'loadConfig' | 'parseSetting'>> {
   const argv = process.argv.slice(2)
   const mode = argv.find((a) => a === 'stdio' || a === 'http' || a === 'check') ?? (process.env.MCP_TRANSPORT?.trim().toLowerCase() === 'http' ? 'http' : 'stdio')
-  if (mode === 'stdio' && !argv.includes('--sandbox') && existsSync(fileURLToPath(BUNDLE))) {
-    return await import(BUNDLE.href) as typeof import('./config.js')
-  }
+  if (mode === 'stdio' && !argv.includes('--sandbox') && existsSync(BUNDLE)) return stdioBundle().exports
   return await import('./config.js')
 }
 const { ConfigError, envCredentials, helpEnvironment, loadConfig, parseSetting } = await settingsModule()
@@ -96,7 +100,7 @@ function parseArgs (argv: string[]): Args {
 
 /** The stdio entry: the esbuild bundle built next to this file when present (one file to load: a faster cold start), else the module itself. */
 async function stdioEntry (): Promise<typeof import('./stdio.js')> {
-  if (existsSync(fileURLToPath(BUNDLE))) return await import(BUNDLE.href) as typeof import('./stdio.js')
+  if (existsSync(BUNDLE)) return stdioBundle().exports
   return await import('./stdio.js')
 }
 
@@ -172,6 +176,8 @@ async function main (): Promise<void> {
   if (early.transport === 'stdio') {
     const entry = early.sandbox ? await import('./stdio.js') : await stdioEntry()
     await entry.stdioMain({ overrides: args.overrides, prepare: early.sandbox ? withSandbox : undefined })
+    // Serving: the code compiled for this session goes to the cache a little later (or at exit).
+    bundle?.saveCache()
     return
   }
 

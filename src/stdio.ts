@@ -1,10 +1,10 @@
 // The stdio entry: one process, one credential (from the environment), the same registry and
 // server factory as HTTP, over the SDK's stdio entry (both protocol eras). stdout carries
 // JSON-RPC only; logs go to stderr. `stdioMain` is the whole stdio start-up; the build also
-// bundles this module into dist/src/stdio.bundle.mjs (scripts/bundle.mjs), which the CLI loads
-// for a fast cold start: nothing here may import Fastify, the sandbox or undici eagerly.
+// bundles this module into dist/src/stdio.bundle.cjs (scripts/bundle.mjs), which the CLI loads
+// for a fast cold start (src/stdio-loader.ts): nothing here may import Fastify, the sandbox,
+// undici or Ajv eagerly.
 import { serveStdio } from '@modelcontextprotocol/server/stdio'
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
 import closeWithGrace from 'close-with-grace'
 import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
@@ -19,6 +19,7 @@ import { Guards } from './guard/guards.js'
 import { ENV_NAMES, guardOptions } from './guard/settings.js'
 import { createStore } from './store/store.js'
 import { StdioWire, type EndReason } from './stdio-transport.js'
+import { LazyAjvValidator } from './stdio-validator.js'
 import { AuditTrail } from './audit.js'
 import type { Telemetry } from './telemetry/telemetry.js'
 import { loadTelemetry } from './telemetry/load.js'
@@ -75,7 +76,8 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
     confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret, once: io.guards ? storeConsumeOnce(io.guards.store) : undefined, telemetry })
   }
-  const validator = new AjvJsonSchemaValidator()
+  // Ajv loads on the first schema to check (an elicitation answer), not at start-up.
+  const validator = new LazyAjvValidator()
   // Our wire, not the SDK's default: the SDK's drops the requests in flight when stdin ends.
   const wire = new StdioWire(io.stdin, io.stdout)
   const observer = telemetry && new StdioObserver(telemetry)

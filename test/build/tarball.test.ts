@@ -37,7 +37,7 @@ t.test('npm pack ships dist and the README only: no sources, tests or bench', as
   t.equal(info.version, pkg.version)
   t.ok(existsSync(join(work, info.filename)), 'the tarball was written to the temp folder')
   const files: string[] = info.files.map((f: { path: string }) => f.path)
-  t.same(files.filter((f) => !/^dist\/(src|plugins|tools|sandbox)\/.+\.(m?js|d\.ts|m?js\.map|d\.ts\.map)$/.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f)), [], 'nothing but dist (src, plugins, tools, sandbox), package.json, README and LICENSE')
+  t.same(files.filter((f) => !/^dist\/(src|plugins|tools|sandbox)\/.+\.(m?js|cjs|d\.ts|m?js\.map|d\.ts\.map)$/.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f)), [], 'nothing but dist (src, plugins, tools, sandbox), package.json, README and LICENSE')
   t.same(files.filter((f) => /\.ts$/.test(f) && !/\.d\.ts$/.test(f)), [], 'no TypeScript sources')
   t.same(files.filter((f) => /(^|\/)(test|bench|examples|scripts)\//.test(f) || /\.test\./.test(f)), [], 'no tests, bench, examples or scripts')
   for (const f of [pkg.bin['pilot-status-mcp'], 'dist/src/app.js', 'dist/src/app.d.ts', 'dist/sandbox/server.js']) {

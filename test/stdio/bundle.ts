@@ -1,4 +1,4 @@
-// The stdio bundle (dist/src/stdio.bundle.mjs) is what a real key runs (`--sandbox` loads the
+// The stdio bundle (dist/src/stdio.bundle.cjs) is what a real key runs (`--sandbox` loads the
 // unbundled module): spawned with a key against a loopback fake API, the process must have loaded
 // the bundle (it logs the module it runs from at debug level) and serve both protocol eras.
 // Run `npm run build` first.

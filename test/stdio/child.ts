@@ -6,7 +6,7 @@ import { CLI, repoPath } from '../paths.js'
 import { cli } from '../spawn.js'
 
 export { CLI }
-export const BUNDLE = repoPath('dist/src/stdio.bundle.mjs')
+export const BUNDLE = repoPath('dist/src/stdio.bundle.cjs')
 /** A minimal environment, so nothing from the developer's shell (keys, LOG_LEVEL …) leaks in. */
 export const baseEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
 
