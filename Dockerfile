@@ -54,6 +54,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 #   the next one, instead of up to 4× while the allocation rate is high. With the smaller young
 #   generation more short-lived request objects are promoted; without this the old space fills
 #   with that garbage under load (RSS ~195 MB at 200 connections, ~120 MB with it), for no
-#   measurable CPU per request (bench/cpu-style runs, README). It is a growth factor, not a limit:
+#   measurable CPU per request (CPU time per request, interleaved runs; README). It is a growth factor, not a limit:
 #   the heap still grows as far as live data needs.
 ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "dist/src/cli.js"]
