@@ -13,7 +13,7 @@ import type { JSONRPCRequest } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../src/api/client.js'
 import type { AuthChallenge } from '../src/mcp/call.js'
 import type { CallScope, OutcomeHolder } from '../src/mcp/scope.js'
-import { LEGACY_PROTOCOL_VERSIONS, SERVED_VERSIONS, loadSdk } from '../src/mcp/versions.js'
+import { LEGACY_PROTOCOL_VERSIONS, SERVED_VERSIONS } from '../src/mcp/versions.js'
 import type { ModernHandler } from '../src/mcp/modern.js'
 import type { MultiplexTransport } from '../src/mcp/multiplex.js'
 import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
@@ -229,7 +229,7 @@ interface SdkSide {
 
 async function startSdkSide (api: ApiClient): Promise<SdkSide> {
   const [{ classifyInboundRequest }, { AjvJsonSchemaValidator }, { createMcpServer }, { scopeAuthInfo }, { modernHandler }, { MultiplexTransport }] = await Promise.all([
-    loadSdk(),
+    import('@modelcontextprotocol/server'),
     import('@modelcontextprotocol/server/validators/ajv'),
     import('../src/mcp/server.js'),
     import('../src/mcp/scope.js'),

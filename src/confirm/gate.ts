@@ -22,7 +22,7 @@ import {
   type ApprovalCodec, type ApprovalState, type ConsumeOnce
 } from './state.js'
 import type { Telemetry } from '../telemetry/telemetry.js'
-import { CLIENT_CAPABILITIES_META_KEY, loadSdk } from '../mcp/versions.js'
+import { CLIENT_CAPABILITIES_META_KEY } from '../mcp/versions.js'
 
 export interface ConfirmOptions {
   /** Default `auto`. */
@@ -131,7 +131,7 @@ export class Confirmer {
   private async modern (call: GateCall, args: Record<string, unknown>, modes: Modes): Promise<GateOutcome> {
     const { tool, ctx } = call
     // Only the SDK's handler gets here, so the SDK is loaded already (versions.ts: why it is lazy).
-    const { inputRequired, inputResponse } = await loadSdk()
+    const { inputRequired, inputResponse } = await import('../mcp/confirm-sdk.js')
     const name = tool.def.name
     const fp = fingerprint(call.credentials)
     const state = ctx.mcpReq.requestState<ApprovalState | string>()

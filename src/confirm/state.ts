@@ -6,7 +6,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { SharedStore } from '../store/store.js'
 import { canonicalJson } from '../guard/canonical.js'
 import type { RequestStateCodec } from '@modelcontextprotocol/server'
-import { loadSdk } from '../mcp/versions.js'
 
 /** How long a question stays answerable: the SDK codec's expiry and the single-use record's lifetime. */
 export const APPROVAL_TTL_SECONDS = 600
@@ -45,7 +44,7 @@ export function createApprovalCodec (secret: string | undefined): ApprovalCodec 
   // The SDK's codec, built on first use: states are minted and verified only on requests the SDK
   // serves (it is loaded by then), and a server the fast path answers never loads the SDK.
   let built: Promise<RequestStateCodec<ApprovalState>> | undefined
-  const codec = () => (built ??= loadSdk().then((sdk) => sdk.createRequestStateCodec<ApprovalState>({ key, ttlSeconds: APPROVAL_TTL_SECONDS })))
+  const codec = () => (built ??= import('../mcp/confirm-sdk.js').then((sdk) => sdk.createRequestStateCodec<ApprovalState>({ key, ttlSeconds: APPROVAL_TTL_SECONDS })))
   return {
     ephemeral: secret === undefined,
     mint: async (state) => await (await codec()).mint(state),

@@ -18,11 +18,3 @@ export const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo'
 
 /** The `_meta` key of a 2026-07-28 request's client capabilities (the SDK's CLIENT_CAPABILITIES_META_KEY). */
 export const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities'
-
-type Sdk = typeof import('@modelcontextprotocol/server')
-let sdk: Promise<Sdk> | undefined
-
-/** The SDK, imported on first use and shared (one import however many callers wait for it). */
-export function loadSdk (): Promise<Sdk> {
-  return (sdk ??= import('@modelcontextprotocol/server'))
-}
