@@ -16,7 +16,30 @@ export async function start (script, argv = [], env = {}, nodeArgs = []) {
   return { child, port: Number(String(line).trim()) }
 }
 
-/** The child's process.memoryUsage() and V8 heap spaces in MB (targets.mjs answers over IPC). */
+/**
+ * Starts the product as a user runs it: `node <nodeArgs> dist/src/cli.js http` (the Docker image's
+ * ENTRYPOINT, its V8 flags and environment passed in), listening on a free loopback port, its
+ * logs (stderr, the product's default level unless env says otherwise) read and dropped.
+ * bench/memory-probe.mjs is preloaded to answer memory() over IPC; it loads nothing else.
+ */
+export async function startProduct (cli, nodeArgs = [], env = {}) {
+  const probe = new URL('memory-probe.mjs', HERE).pathname
+  const child = spawn(process.execPath, [...nodeArgs, '--import', probe, cli, 'http'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { PATH: process.env.PATH, ...env, MCP_TRANSPORT: 'http', HOST: '127.0.0.1', PORT: '0' } })
+  let err = ''
+  const port = await new Promise((resolve, reject) => {
+    const onData = (d) => {
+      if (err.length < 65536) err += d
+      const m = /HTTP MCP endpoint: http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(err)
+      if (m) { child.stderr.off('data', onData); child.off('exit', onExit); child.stderr.resume(); resolve(Number(m[1])) }
+    }
+    const onExit = (code) => reject(new Error(`the product exited ${code} before listening: ${err.slice(0, 500)}`))
+    child.stderr.on('data', onData)
+    child.on('exit', onExit)
+  })
+  return { child, port }
+}
+
+/** The child's process.memoryUsage() and V8 heap spaces in MB (targets.mjs and memory-probe.mjs answer over IPC). */
 export async function memory (child) {
   child.send('memory')
   const [m] = await once(child, 'message')

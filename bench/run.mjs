@@ -5,17 +5,18 @@
 //   2. tools/list latency and payload size;
 //   3. stdio cold start: spawn → first tools/list answer, median of 10, next to `node -e 0` (with
 //      the code cache a first spawn leaves, and without any: a first start after install);
-//   4. RSS idle and at 200 concurrent connections, with the heap / external breakdown, with the
-//      defaults and with the V8 flags the Docker image sets;
+//   4. RSS idle and at 200 concurrent connections, with the heap / external breakdown, of the
+//      product started through its CLI with node's defaults and as the Docker image runs it (the
+//      V8 flags of its ENTRYPOINT, its ENV);
 //   5. upstream TCP connections used for N calls (keep-alive);
 //   6. characters per default answer of the list tools (the text block, the same data as compact
 //      JSON, as pretty-printed JSON), against the sandbox.
 // Prints a table and one JSON line. `--readme` also writes the table into README.md.
-// Usage: npm run bench [-- --duration 8 --rounds 3 --connections 50 --only read-product,read-bare --readme]
+// Usage: npm run bench [-- --duration 8 --rounds 3 --connections 50 --only read-product,read-bare,memory --cli <dist/src/cli.js> --readme]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { bareNode, machine, median, memory as memoryOf, round1, rssMb, sampleMemory, sampleRss, start, stdioColdStart, stop } from './lib.mjs'
+import { bareNode, machine, median, memory as memoryOf, round1, rssMb, sampleMemory, sampleRss, start, startProduct, stdioColdStart, stop } from './lib.mjs'
 
 const argv = process.argv.slice(2)
 const flag = (name, fallback) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : fallback }
@@ -26,12 +27,14 @@ const rounds = Number(flag('rounds', 3))
 const connections = Number(flag('connections', 50))
 const only = flag('only') ? new Set(flag('only').split(',')) : undefined
 const writeReadme = argv.includes('--readme')
-const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
+// --cli <path>: another build's CLI (e.g. a checkout before a change) for the memory and cold-start sections.
+const CLI = flag('cli') ?? fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
 
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': 'ps_bench' }
 const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} }
 const callBody = (name, args, modern) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, ...(modern ? { _meta: MODERN_META } : {}) } })
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })
+const INIT_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })
 const READ = ['templates_get', { id: 'tpl_order_update' }]
 const SEND = ['messages_send', { destinationNumber: '+5511988887777', text: 'bench' }]
 const modernHeaders = (name) => ({ ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name })
@@ -52,12 +55,26 @@ const SCENARIOS = [
   { id: 'list-product', label: 'tools/list · product (56 tools)', mode: 'product', method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: LIST_BODY }
 ].filter((s) => !only || only.has(s.id))
 
+const DOCKERFILE = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8')
 /** The V8 flags the Docker image runs the server with: the node arguments of its ENTRYPOINT. */
 const IMAGE_NODE_FLAGS = (() => {
-  const line = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '))
+  const line = DOCKERFILE.split('\n').find((l) => l.startsWith('ENTRYPOINT '))
   const argv = JSON.parse(line.slice('ENTRYPOINT '.length))
   if (argv[0] !== 'node' || !argv.includes('dist/src/cli.js')) throw new Error(`Dockerfile ENTRYPOINT is not node … dist/src/cli.js: ${line}`)
   return argv.slice(1, argv.indexOf('dist/src/cli.js'))
+})()
+/** The environment the image's runtime stage sets (its ENV lines after the last FROM); the bench overrides HOST and PORT. */
+const IMAGE_ENV = (() => {
+  const stage = DOCKERFILE.slice(DOCKERFILE.lastIndexOf('\nFROM '))
+  const env = {}
+  for (const m of stage.replace(/\\\n/g, ' ').matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const kv of m[1].trim().split(/\s+/)) {
+      const i = kv.indexOf('=')
+      if (i <= 0) throw new Error(`Dockerfile ENV is not KEY=value: ${m[0]}`)
+      env[kv.slice(0, i)] = kv.slice(i + 1)
+    }
+  }
+  return env
 })()
 
 /** The list tools a model pages through; each called with no arguments (its default page). */
@@ -153,25 +170,33 @@ try {
     results[id] = { ...sorted[Math.floor((sorted.length - 1) / 2)], errors: list.reduce((n, r) => n + r.errors, 0), roundsRps: list.map((r) => r.rps) }
   }
 
-  // 4: memory of the product server, idle and at 200 concurrent connections: as `node` runs it by
-  // default, and with the V8 flags the Docker image's ENTRYPOINT sets.
+  // 4: memory of the product server, idle and at 200 concurrent connections, started through its
+  // CLI (`node … dist/src/cli.js http`, the product's default settings and log level): as `node`
+  // runs it by default, and as the Docker image runs it (its ENTRYPOINT's V8 flags and its ENV).
+  // The warm-up is what a 2025-era client sends (tools/call through the fast path); "idle after
+  // initialize" is the same server once a request the fast path does not take (initialize) has
+  // loaded the MCP SDK, which a server does on the first such request.
   if (!only || only.has('memory')) {
     memory = {}
-    for (const [variant, nodeArgs] of [['default', []], ['image', IMAGE_NODE_FLAGS]]) {
-      log(`· memory (${variant}: node ${nodeArgs.join(' ')})`)
-      const target = await start('targets.mjs', ['product', upstream], {}, nodeArgs)
+    for (const [variant, nodeArgs, env] of [['default', [], {}], ['image', IMAGE_NODE_FLAGS, IMAGE_ENV]]) {
+      log(`· memory (${variant}: node ${nodeArgs.join(' ')} ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})`)
+      const target = await startProduct(CLI, nodeArgs, { ...env, PILOT_STATUS_API_URL: upstream })
       await new Promise((resolve) => setTimeout(resolve, 500))
       const idleFresh = rssMb(target.child.pid)
       const url = `http://127.0.0.1:${target.port}/mcp`
       await autocannon({ url, method: 'POST', headers: MCP_HEADERS, body: callBody(...READ), connections: 10, amount: 500 })
       await new Promise((resolve) => setTimeout(resolve, 1000))
       const idle = await memoryOf(target.child)
+      const init = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: INIT_BODY })
+      if (init.status !== 200 || !(await init.json()).result?.serverInfo) throw new Error(`initialize was not answered (${init.status})`)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      const afterInit = await memoryOf(target.child)
       const sampler = sampleRss(target.child.pid)
       const breakdown = sampleMemory(target.child)
       const requests = [{ body: callBody(...READ) }, { body: callBody(...SEND) }, { body: LIST_BODY }, { headers: modernHeaders(READ[0]), body: callBody(...READ, true) }]
       const r = await autocannon({ url, method: 'POST', headers: MCP_HEADERS, requests, connections: 200, duration: Math.max(5, duration) })
       const { max } = sampler.stop()
-      memory[variant] = { nodeArgs, idleFreshMb: idleFresh, idleWarmMb: idle.rss, idle, at200ConnectionsMb: max, at200: breakdown.stop(), at200Errors: r.errors + r.timeouts + r.non2xx, at200Rps: Math.round(r.requests.average) }
+      memory[variant] = { nodeArgs, env, idleFreshMb: idleFresh, idleWarmMb: idle.rss, idle, idleAfterInitializeMb: afterInit.rss, at200ConnectionsMb: max, at200: breakdown.stop(), at200Errors: r.errors + r.timeouts + r.non2xx, at200Rps: Math.round(r.requests.average) }
       await stop(target.child)
     }
   }
@@ -220,8 +245,9 @@ const ratios = {
 const both = (a, b) => (a !== undefined && b !== undefined ? Math.min(a, b) : a ?? b)
 const check = (value, ok, text) => (value === undefined ? undefined : { value, met: ok(value), text })
 // As the image runs it when it sets V8 flags, else the defaults.
-const mem = memory && (IMAGE_NODE_FLAGS.length ? memory.image : memory.default)
-const memWhere = IMAGE_NODE_FLAGS.length ? ` (as the Docker image runs it: ${IMAGE_NODE_FLAGS.join(' ')})` : ''
+// As the image runs it (its V8 flags and environment): that is how the product is deployed.
+const mem = memory?.image
+const memWhere = ` (as the Docker image runs it: ${[...IMAGE_NODE_FLAGS, ...Object.entries(IMAGE_ENV).filter(([k]) => !['HOST', 'PORT', 'MCP_TRANSPORT'].includes(k)).map(([k, v]) => `${k}=${v}`)].join(' ')})`
 const targets = {
   legacyOverBare: check(both(ratios.readProductOverBare, ratios.sendProductOverBare), (v) => v >= 0.6, '2025-11-25 tools/call ≥ 0.6× the bare route (read and send)'),
   legacyOverPattern: check(both(ratios.readProductOverPattern, ratios.sendProductOverPattern), (v) => v >= 15, '2025-11-25 tools/call ≥ 15× the SDK stateless example (read and send)'),
@@ -253,9 +279,10 @@ if (listBytes !== undefined || coldStart) {
 }
 if (memory) {
   const heap = (x) => `${x.heapUsed} / ${x.heapTotal} (new ${x.newSpace}, old ${x.oldSpace}, code ${x.codeSpace}) / ${x.external}`
-  lines.push('| memory (HTTP, no sandbox), MB | RSS idle fresh / after 500 calls | heap used / total (spaces) / external, idle | RSS peak at 200 connections (req/s, errors) | heap used / total (spaces) / external at the peak |', '|---|---:|---:|---:|---:|')
+  lines.push('| memory (HTTP, no sandbox, `cli.js http`), MB | RSS idle fresh / after 500 calls / after an initialize (SDK loaded) | heap used / total (spaces) / external, idle | RSS peak at 200 connections (req/s, errors) | heap used / total (spaces) / external at the peak |', '|---|---:|---:|---:|---:|')
   for (const [variant, v] of Object.entries(memory)) {
-    lines.push(`| ${variant === 'default' ? '`node` defaults' : `Docker image flags: \`${v.nodeArgs.join(' ')}\``} | ${v.idleFreshMb} / ${v.idleWarmMb} | ${heap(v.idle)} | ${v.at200ConnectionsMb} (${v.at200Rps} req/s, ${v.at200Errors} errors) | ${v.at200 ? heap(v.at200) : ''} |`)
+    const image = [...v.nodeArgs, ...Object.entries(v.env).map(([k, x]) => `${k}=${x}`)].join(' ')
+    lines.push(`| ${variant === 'default' ? '`node` defaults' : `Docker image: \`${image}\``} | ${v.idleFreshMb} / ${v.idleWarmMb} / ${v.idleAfterInitializeMb} | ${heap(v.idle)} | ${v.at200ConnectionsMb} (${v.at200Rps} req/s, ${v.at200Errors} errors) | ${v.at200 ? heap(v.at200) : ''} |`)
   }
   lines.push('')
 }

@@ -2,18 +2,20 @@
 // 2025-era requests go to one long-lived SDK Server through the multiplexing transport, requests
 // carrying the 2026-07-28 per-request envelope to the SDK's createMcpHandler; well-formed
 // tools/call and tools/list of either era take the fast path instead (src/mcp/gate.ts decides,
-// src/mcp/fast-path.ts answers). Every request is answered at once: what the SDK would drop
+// src/mcp/fast-path.ts answers). The SDK side (the SDK itself, that Server, the 2026 entry) is
+// loaded on the first request the fast path does not take, before that request's deadline
+// starts, or at start when the fast path is off; a server the fast path answers never loads it. Every request is answered at once: what the SDK would drop
 // unanswered, the route refuses itself with the request's id. Calls report what happened
 // (CallOutcome) and the route decides the HTTP answer, e.g. an OAuth challenge for a single call.
 // @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCRequest } from '@modelcontextprotocol/server'
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv'
+import type { JSONRPCRequest } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../src/api/client.js'
 import type { AuthChallenge } from '../src/mcp/call.js'
-import { createMcpServer, scopeAuthInfo, SERVED_VERSIONS, type CallScope, type OutcomeHolder } from '../src/mcp/server.js'
-import { modernHandler } from '../src/mcp/modern.js'
-import { MultiplexTransport } from '../src/mcp/multiplex.js'
+import type { CallScope, OutcomeHolder } from '../src/mcp/scope.js'
+import { LEGACY_PROTOCOL_VERSIONS, SERVED_VERSIONS } from '../src/mcp/versions.js'
+import type { ModernHandler } from '../src/mcp/modern.js'
+import type { MultiplexTransport } from '../src/mcp/multiplex.js'
 import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
 import { checkRequest, checkParams, errorJson, fastModernRequest, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type FastRequest, type Id } from '../src/mcp/gate.js'
 import type { ToolRegistry, ViewFilter } from '../src/mcp/registry.js'
@@ -52,7 +54,7 @@ export interface McpRouteOptions {
 }
 
 const PARSE_FAILED = Symbol('parse-failed')
-const LEGACY_VERSIONS = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS)
+const LEGACY_VERSIONS = new Set<string>(LEGACY_PROTOCOL_VERSIONS)
 const UNSUPPORTED_VERSION = -32022
 
 function rpcError (reply: FastifyReply, status: number, code: number, message: string, id: Id | null = null, data?: unknown): FastifyReply {
@@ -67,16 +69,18 @@ const CHALLENGES = {
 const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
   const { registry, api, telemetry: tel } = opts
   const fastPathOn = opts.fastPath ?? true
-  const validator = new AjvJsonSchemaValidator()
-  const server = createMcpServer({ api, validator })
-  const mux = new MultiplexTransport()
-  await server.connect(mux)
-  // The SDK's 2026-07-28 entry, created on first use (src/mcp/modern.ts says why).
-  const modern = modernHandler(api, validator)
+  // The SDK side of the route, loaded on the first request the fast path does not take (or at
+  // start when the fast path is off: then every request needs it). A server whose traffic the
+  // fast path answers never loads the SDK (~20 MB of RSS; src/mcp/versions.ts).
+  let sdkSide: Promise<SdkSide> | undefined
+  const sdk = () => (sdkSide ??= startSdkSide(api))
+  if (!fastPathOn) await sdk()
 
   app.addHook('onClose', async () => {
-    await modern.close()
-    await server.close()
+    if (sdkSide === undefined) return
+    const s = await sdkSide
+    await s.modern.close()
+    await s.server.close()
   })
 
   // Our own JSON parser, scoped to this plugin: malformed JSON must become a JSON-RPC parse error.
@@ -130,6 +134,11 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
 
     const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm, guards: opts.guards, audit: opts.audit }
 
+    const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) ?? fastModernRequest(body, req.headers, scope.view, opts.confirm) : undefined
+    // Anything the fast path does not take may need the SDK: loaded (once per process) before the
+    // request's deadline starts, so a short deadline does not expire while the SDK loads.
+    const side = fast ? undefined : await sdk()
+
     // Abort the upstream work when the client goes away or the request overruns its deadline.
     const ac = new AbortController()
     const onClose = () => { if (!reply.raw.writableFinished) ac.abort() }
@@ -147,13 +156,12 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       return f.modern ? modernJson(answer.json) : reply.code(200).header('content-type', 'application/json').send(answer.json)
     }
     try {
-      const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) ?? fastModernRequest(body, req.headers, scope.view, opts.confirm) : undefined
       if (fast?.modern) return await sendFast(fast)
       // A 2025-era batch is served message by message (each malformed one gets its own error);
       // the SDK's classification would refuse the whole batch for one bad message.
       const route = fast || legacyBatch(body, versionHeader)
         ? { kind: 'legacy' as const }
-        : classifyInboundRequest({
+        : side!.classifyInboundRequest({
           httpMethod: 'POST',
           protocolVersionHeader: versionHeader,
           mcpMethodHeader: headerValue(req.headers['mcp-method']),
@@ -176,7 +184,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
           if (late) return await sendFast(late)
         }
         const holder: OutcomeHolder = {}
-        const res = await observe(tel, info(body), (op) => modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: scopeAuthInfo(withOperation(scope, op), holder) }), responseError)
+        const res = await observe(tel, info(body), (op) => side!.modern.fetch(toWebRequest(req, ac.signal), { parsedBody: body, authInfo: side!.scopeAuthInfo(withOperation(scope, op), holder) }), responseError)
         if (holder.outcome?.kind === 'auth') return challenge(reply, holder.outcome.challenge, id)
         // The SDK answers an exchange cut short with an empty 499; at the deadline the client is
         // still there and gets the same answer as in the 2025 era.
@@ -187,8 +195,8 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       if (versionHeader !== undefined && !LEGACY_VERSIONS.has(versionHeader)) {
         return rpcError(reply, 400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${versionHeader}; supported: ${SERVED_VERSIONS.join(', ')}`, id, { supported: SERVED_VERSIONS, requested: versionHeader })
       }
-      const ctx: LegacyContext = { mux, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
       if (fast) return await sendFast(fast)
+      const ctx: LegacyContext = { mux: side!.mux, scopeAuthInfo: side!.scopeAuthInfo, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
       if (Array.isArray(body) && body.length === 0) return rpcError(reply, 400, INVALID_REQUEST, 'Invalid Request: empty batch')
       const messages = Array.isArray(body) ? body : [body]
       const answers = (await Promise.all(messages.map((m) => observe(tel, info(m), (op) => serveMessage(op ? { ...ctx, scope: withOperation(scope, op) } : ctx, m), jsonAnswerError)))).filter((a): a is Served => a !== undefined)
@@ -210,8 +218,35 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
   })
 }
 
+/** What the route uses of the SDK: its classification of a request, the long-lived 2025-era Server behind the multiplexing transport, and the 2026-07-28 entry. */
+interface SdkSide {
+  classifyInboundRequest: typeof import('@modelcontextprotocol/server').classifyInboundRequest
+  scopeAuthInfo: typeof import('../src/mcp/scope.js').scopeAuthInfo
+  server: { close(): Promise<void> }
+  mux: MultiplexTransport
+  modern: ModernHandler
+}
+
+async function startSdkSide (api: ApiClient): Promise<SdkSide> {
+  const [{ classifyInboundRequest }, { AjvJsonSchemaValidator }, { createMcpServer }, { scopeAuthInfo }, { modernHandler }, { MultiplexTransport }] = await Promise.all([
+    import('@modelcontextprotocol/server'),
+    import('@modelcontextprotocol/server/validators/ajv'),
+    import('../src/mcp/server.js'),
+    import('../src/mcp/scope.js'),
+    import('../src/mcp/modern.js'),
+    import('../src/mcp/multiplex.js')
+  ])
+  const validator = new AjvJsonSchemaValidator()
+  const server = createMcpServer({ api, validator })
+  const mux = new MultiplexTransport()
+  await server.connect(mux)
+  // The SDK's 2026-07-28 entry, created on first use (src/mcp/modern.ts says why).
+  return { classifyInboundRequest, scopeAuthInfo, server, mux, modern: modernHandler(api, validator) }
+}
+
 interface LegacyContext {
   mux: MultiplexTransport
+  scopeAuthInfo: SdkSide['scopeAuthInfo']
   api: ApiClient
   scope: CallScope
   signal: AbortSignal
@@ -246,7 +281,7 @@ async function serveMessage (c: LegacyContext, m: unknown): Promise<Served | und
   const fast = c.fastPath ? fastRequest(m, c.versionHeader, c.scope.view) : undefined
   if (fast) return await fastAnswer(c.api, fast, c.scope, c.signal, () => c.cancelled(rid))
   const holder: OutcomeHolder = {}
-  const res = await c.mux.request(m as unknown as JSONRPCRequest, scopeAuthInfo(c.scope, holder), c.signal)
+  const res = await c.mux.request(m as unknown as JSONRPCRequest, c.scopeAuthInfo(c.scope, holder), c.signal)
   if (!res) return { json: c.cancelled(rid) }
   return { json: JSON.stringify(res), ...(holder.outcome?.kind === 'auth' ? { auth: holder.outcome.challenge } : {}) }
 }

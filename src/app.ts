@@ -24,7 +24,7 @@ import { Guards } from './guard/guards.js'
 import { guardOptions } from './guard/settings.js'
 import { AuditTrail } from './audit.js'
 import { loadTelemetry } from './telemetry/load.js'
-import { SERVED_VERSIONS } from './mcp/server.js'
+import { SERVED_VERSIONS } from './mcp/versions.js'
 
 const WELL_KNOWN_PLUGIN = 'pilot-status-mcp-well-known'
 

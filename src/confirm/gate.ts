@@ -6,9 +6,8 @@
 // - 2025-11-25 over stateless HTTP: no way to ask; `auto` runs as before, `required` refuses.
 // Payment tools then offer their checkout page through URL-mode elicitation where the client has it.
 import { randomUUID } from 'node:crypto'
-import {
-  CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse,
-  type CallToolResult, type ClientCapabilities, type ElicitRequestFormParams, type InputRequiredResult, type ServerContext
+import type {
+  CallToolResult, ClientCapabilities, ElicitRequestFormParams, InputRequiredResult, ServerContext, inputResponse
 } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
 import { fingerprint, type Credentials } from '../api/credentials.js'
@@ -23,6 +22,7 @@ import {
   type ApprovalCodec, type ApprovalState, type ConsumeOnce
 } from './state.js'
 import type { Telemetry } from '../telemetry/telemetry.js'
+import { CLIENT_CAPABILITIES_META_KEY } from '../mcp/versions.js'
 
 export interface ConfirmOptions {
   /** Default `auto`. */
@@ -130,6 +130,8 @@ export class Confirmer {
 
   private async modern (call: GateCall, args: Record<string, unknown>, modes: Modes): Promise<GateOutcome> {
     const { tool, ctx } = call
+    // Only the SDK's handler gets here, so the SDK is loaded already (versions.ts: why it is lazy).
+    const { inputRequired, inputResponse } = await import('../mcp/confirm-sdk.js')
     const name = tool.def.name
     const fp = fingerprint(call.credentials)
     const state = ctx.mcpReq.requestState<ApprovalState | string>()

@@ -5,7 +5,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { SharedStore } from '../store/store.js'
 import { canonicalJson } from '../guard/canonical.js'
-import { createRequestStateCodec, type RequestStateCodec } from '@modelcontextprotocol/server'
+import type { RequestStateCodec } from '@modelcontextprotocol/server'
 
 /** How long a question stays answerable: the SDK codec's expiry and the single-use record's lifetime. */
 export const APPROVAL_TTL_SECONDS = 600
@@ -40,16 +40,17 @@ export interface ApprovalCodec {
  */
 export function createApprovalCodec (secret: string | undefined): ApprovalCodec {
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) throw new Error(`the confirmation secret must be at least ${MIN_SECRET_LENGTH} characters`)
-  const codec: RequestStateCodec<ApprovalState> = createRequestStateCodec<ApprovalState>({
-    key: secret ?? randomBytes(32),
-    ttlSeconds: APPROVAL_TTL_SECONDS
-  })
+  const key = secret ?? randomBytes(32)
+  // The SDK's codec, built on first use: states are minted and verified only on requests the SDK
+  // serves (it is loaded by then), and a server the fast path answers never loads the SDK.
+  let built: Promise<RequestStateCodec<ApprovalState>> | undefined
+  const codec = () => (built ??= import('../mcp/confirm-sdk.js').then((sdk) => sdk.createRequestStateCodec<ApprovalState>({ key, ttlSeconds: APPROVAL_TTL_SECONDS })))
   return {
     ephemeral: secret === undefined,
-    mint: async (state) => await codec.mint(state),
+    mint: async (state) => await (await codec()).mint(state),
     // The codec ignores ctx when no `bind` is configured; binding is checked field by field instead.
     verify: async (wire) => {
-      const s = await codec.verify(wire, undefined as never)
+      const s = await (await codec()).verify(wire, undefined as never)
       if (!isApprovalState(s)) throw new Error('malformed')
       return s
     }

@@ -5,13 +5,13 @@
 // context and abort plumbing, and in the 2026-07-28 era a Server, a transport and a web Request
 // per request — which measured at roughly half of a call's CPU time (README, Performance).
 // Which requests take it is decided by one gate per era, in gate.ts; this module only runs them.
-import { SERVER_INFO_META_KEY } from '@modelcontextprotocol/server'
 import type { ServerContext } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
 import type { AuthChallenge, CallOutcome, ToolResult } from './call.js'
 import type { FastRequest, Id, ModernEnvelope } from './gate.js'
 import type { ToolView } from './registry.js'
-import { LIST_TTL_MS, SERVER_INFO, runTool, type CallScope } from './server.js'
+import { LIST_TTL_MS, SERVER_INFO, runTool, type CallScope } from './scope.js'
+import { SERVER_INFO_META_KEY } from './versions.js'
 
 /** A JSON-RPC answer, serialised, and whether the call behind it was refused for its OAuth token. */
 export interface Answer {

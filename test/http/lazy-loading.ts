@@ -1,9 +1,13 @@
 // What a deployment loads: with the defaults the HTTP server never loads jose (JWT checks), the
 // authorization-server routes, the sandbox or qrcode (its QR rendering), not even after a request;
 // with JWT checks and the authorization-server routes switched on, both are loaded while the
-// server is built, before its first request. One fresh child process (module caches are
-// per-process) over the built dist/, with a module-loading hook that records every module loaded.
-import t from 'tap'
+// server is built, before its first request. The MCP SDK (and the route's SDK Server) is not
+// loaded while the fast path answers (tools/list and tools/call of either era); the first request
+// it does not take (initialize) loads it, and with MCP_FAST_PATH=false it is loaded at start.
+// Fresh child processes (module caches are per-process) over the built dist/, with a
+// module-loading hook that records every module loaded.
+import t, { type Test } from 'tap'
+import * as sdk from '@modelcontextprotocol/server'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +15,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT, repoPath } from '../paths.js'
 import { node } from '../spawn.js'
+import { CLIENT_CAPABILITIES_META_KEY, LEGACY_PROTOCOL_VERSIONS, SERVED_VERSIONS, SERVER_INFO_META_KEY } from '../../src/mcp/versions.js'
 
 // Runs in the child. The hook runs before each module is evaluated and appends its URL to a file
 // synchronously, so after an await the file lists everything loaded so far.
@@ -30,25 +35,40 @@ const { createLogger } = await import(dist + 'src/logger.js')
 const base = { MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent', PILOT_STATUS_API_URL: 'http://127.0.0.1:9' }
 const logger = createLogger('silent')
 
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': 'ps_test' }
+const post = async (app, body, extra = {}) => (await fetch('http://127.0.0.1:' + app.server.address().port + '/mcp', { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) })).json()
+
+if (process.env.FAST_PATH_OFF) {
+  const off = await buildHttpServer(loadConfig({ ...base, MCP_FAST_PATH: 'false' }), logger)
+  await off.ready()
+  const atStart = loaded()
+  await off.close()
+  process.stdout.write(JSON.stringify({ atStart }))
+  process.exit(0)
+}
+
 const plain = await buildHttpServer(loadConfig(base), logger)
 await plain.listen({ port: 0, host: '127.0.0.1' })
-const res = await fetch('http://127.0.0.1:' + plain.server.address().port + '/mcp', {
-  method: 'POST',
-  headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': 'ps_test' },
-  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })
-})
-const listed = (await res.json()).result?.tools?.length
+const listed = (await post(plain, { jsonrpc: '2.0', id: 1, method: 'tools/list' })).result?.tools?.length
+const modern = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} }
+const listedModern = (await post(plain, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: modern } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' })).result?.tools?.length
 const byDefault = loaded()
+const init = await post(plain, { jsonrpc: '2.0', id: 3, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } })
+const afterInitialize = loaded()
 await plain.close()
 
 const on = await buildHttpServer(loadConfig({ ...base, MCP_TOKEN_VERIFICATION: 'jwt', MCP_AUTH_SERVER_ROUTES: 'true' }), logger)
 await on.ready()
 const whenOn = loaded()
 await on.close()
-process.stdout.write(JSON.stringify({ listed, byDefault, whenOn }))
+process.stdout.write(JSON.stringify({ listed, listedModern, byDefault, init, afterInitialize, whenOn }))
 `
 
-interface Report { listed: number, byDefault: string[], whenOn: string[] }
+interface Report { listed: number, listedModern: number, byDefault: string[], init: { result?: { protocolVersion?: string, serverInfo?: { name?: string } } }, afterInitialize: string[], whenOn: string[] }
+
+/** The MCP SDK's package, and the product's modules that build on it (the route's SDK side). */
+const SDK = /\/node_modules\/@modelcontextprotocol\/server\//
+const SDK_SIDE = /\/dist\/src\/mcp\/(server|modern|multiplex)\.js$/
 
 const OPTIONAL = {
   jose: /\/node_modules\/jose\//,
@@ -57,14 +77,14 @@ const OPTIONAL = {
   'authorization-server routes': /\/dist\/plugins\/authorization-server\.js$/
 }
 
-t.test('the HTTP server loads jose, qrcode, the sandbox and the authorization-server routes only when switched on', async (t) => {
+async function runChild (t: Test, env: Record<string, string> = {}): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'lazy-loading-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const env = { PATH: process.env.PATH ?? '', LOAD_LOG: join(dir, 'loaded.txt'), DIST_URL: pathToFileURL(repoPath('dist')).href + '/' }
-  const cmd = node(['--input-type=module', '-e', CHILD], env)
+  const childEnv = { PATH: process.env.PATH ?? '', LOAD_LOG: join(dir, 'loaded.txt'), DIST_URL: pathToFileURL(repoPath('dist')).href + '/', ...env }
+  const cmd = node(['--input-type=module', '-e', CHILD], childEnv)
   const child = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
-    env,
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
@@ -73,7 +93,11 @@ t.test('the HTTP server loads jose, qrcode, the sandbox and the authorization-se
   child.stderr.on('data', (d) => { err += d })
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   t.equal(code, 0, `the child ran (stderr: ${err.slice(0, 500)})`)
-  const report = JSON.parse(out) as Report
+  return JSON.parse(out)
+}
+
+t.test('the HTTP server loads jose, qrcode, the sandbox and the authorization-server routes only when switched on', async (t) => {
+  const report = await runChild(t) as Report
   t.equal(report.listed, 56, 'the default server answered tools/list')
   t.ok(report.byDefault.some((u) => u.endsWith('/dist/src/app.js')), 'the hook saw the product load')
   for (const [what, pattern] of Object.entries(OPTIONAL)) {
@@ -81,4 +105,24 @@ t.test('the HTTP server loads jose, qrcode, the sandbox and the authorization-se
   }
   t.ok(report.whenOn.some((u) => OPTIONAL.jose.test(u)), 'jose loaded at start with MCP_TOKEN_VERIFICATION=jwt')
   t.ok(report.whenOn.some((u) => OPTIONAL['authorization-server routes'].test(u)), 'the authorization-server routes loaded at start with MCP_AUTH_SERVER_ROUTES=true')
+
+  t.equal(report.listedModern, 56, 'the default server answered a 2026-07-28 tools/list')
+  t.same(report.byDefault.filter((u) => SDK.test(u) || SDK_SIDE.test(u)), [], 'the MCP SDK and the route\'s SDK server are not loaded while the fast path answers (both eras)')
+  t.equal(report.init.result?.protocolVersion, '2025-11-25', 'initialize (not a fast-path request) was answered by the SDK')
+  t.equal(report.init.result?.serverInfo?.name, 'pilot-status', 'with the server\'s identity')
+  t.ok(report.afterInitialize.some((u) => SDK.test(u)), 'the first request the fast path does not take loaded the SDK')
+  t.ok(report.afterInitialize.some((u) => /\/dist\/src\/mcp\/server\.js$/.test(u)), 'and the route\'s SDK server')
+})
+
+t.test('with MCP_FAST_PATH=false the route\'s SDK server is created at start, before any request', async (t) => {
+  const { atStart } = await runChild(t, { FAST_PATH_OFF: '1' }) as { atStart: string[] }
+  t.ok(atStart.some((u) => SDK.test(u)), 'the SDK is loaded while the server is built')
+  t.ok(atStart.some((u) => /\/dist\/src\/mcp\/server\.js$/.test(u)), 'and the route\'s SDK server')
+})
+
+t.test('the protocol constants the fast path keeps (so as not to load the SDK) are the installed SDK\'s', async (t) => {
+  t.same(LEGACY_PROTOCOL_VERSIONS, sdk.SUPPORTED_PROTOCOL_VERSIONS, 'the 2025-era versions')
+  t.same(SERVED_VERSIONS, ['2026-07-28', ...sdk.SUPPORTED_PROTOCOL_VERSIONS], 'every version served')
+  t.equal(SERVER_INFO_META_KEY, sdk.SERVER_INFO_META_KEY)
+  t.equal(CLIENT_CAPABILITIES_META_KEY, sdk.CLIENT_CAPABILITIES_META_KEY)
 })
