@@ -55,14 +55,16 @@ t.test('reads are retried on 503/429 honouring Retry-After; writes never', async
 })
 
 t.test('timeouts, HTML pages, bad JSON, oversize bodies and refused connections', async (t) => {
-  const slow = await fake(t, () => ({ status: 200, body: '{}', delayMs: 500 }))
+  // The answer comes long after the deadline: giving up at the deadline is told apart from waiting
+  // for the answer with room for a busy machine.
+  const slow = await fake(t, () => ({ status: 200, body: '{}', delayMs: 3000 }))
   const api = new ApiClient({ baseUrl: slow.url, timeoutMs: 150 })
   t.teardown(() => api.close())
   const started = Date.now()
   const e1 = await api.call({ method: 'GET', path: '/v1/x' }, { credentials: creds }).catch((e) => e)
   t.ok(e1 instanceof UpstreamUnavailableError)
   t.equal(e1.reason, 'timeout')
-  t.ok(Date.now() - started < 450, 'gave up at the deadline')
+  t.ok(Date.now() - started < 2500, 'gave up at the deadline, not when the answer came')
 
   const html = await fake(t, () => ({ status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body>Bad gateway</body></html>' }))
   const a2 = new ApiClient({ baseUrl: html.url, readRetries: 0 })

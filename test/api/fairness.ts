@@ -143,7 +143,8 @@ t.test('aborting while waiting for a slot rejects at once and leaks no slot', as
 
 t.test('the wait for a slot counts against the call deadline', async (t) => {
   const up = await gatedUpstream(t)
-  const api = new ApiClient({ baseUrl: up.url, maxConcurrency: 1, timeoutMs: 300 })
+  // Generous: the held call must reach the upstream before its own deadline, even on a busy machine.
+  const api = new ApiClient({ baseUrl: up.url, maxConcurrency: 1, timeoutMs: 3000 })
   t.teardown(() => api.close())
   const first = api.call({ method: 'POST', path: '/v1/held', body: {} }, { credentials: A }).catch((e: unknown) => e)
   await up.seenCount(1, 'the held request')
