@@ -135,7 +135,7 @@ const pilotStatusMcp: FastifyPluginAsync<PilotStatusMcpOptions> = async (app, op
     fastPath: o.fastPath,
     confirm: confirmer,
     guards,
-    audit: o.auditLog ? new AuditTrail() : undefined,
+    audit: o.auditLog ? new AuditTrail(app.log) : undefined,
     telemetry
   })
   for (const toolset of TOOLSETS) {

@@ -72,7 +72,7 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     view,
     log: logger,
     guards: io.guards,
-    audit: config.auditLog ? new AuditTrail() : undefined,
+    audit: config.auditLog ? new AuditTrail(logger) : undefined,
     // A stdio session can ask its client (elicitation/create, or the 2026-07-28 input-required round).
     confirm: config.confirm === 'off' ? undefined : new Confirmer({ mode: config.confirm, tools: config.confirmTools, secret: config.confirmSecret, once: io.guards ? storeConsumeOnce(io.guards.store) : undefined, telemetry })
   }

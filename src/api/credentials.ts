@@ -24,6 +24,13 @@ export function credentialHeaders (c: Credentials): Record<string, string> {
  * idempotency records, send limits, audit and confirmations per credential. Never the secret.
  */
 export function fingerprint (c: Credentials): string {
-  const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? c.key : c.keyId
-  return createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16)
+  let fp = FINGERPRINTS.get(c)
+  if (fp === undefined) {
+    const secret = c.kind === 'bearer' ? c.token : c.kind === 'apiKey' ? c.key : c.keyId
+    FINGERPRINTS.set(c, fp = createHash('sha256').update(`${c.kind}\0${secret}`).digest('hex').slice(0, 16))
+  }
+  return fp
 }
+
+/** Fingerprints by credentials object: one request's (the upstream queue, the send guards and the audit line each ask) is hashed once. */
+const FINGERPRINTS = new WeakMap<Credentials, string>()

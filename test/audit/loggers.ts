@@ -81,3 +81,31 @@ t.test('traceId: the request\'s telemetry operation\'s, absent without one', asy
   t.same(auditLines(s.logs).map((a) => [a.createdId, a.traceId]), [['g1@g.us', undefined], ['g1@g.us', traceId], ['g1@g.us', undefined]])
   t.equal(audit.begin(new ToolRegistry(ALL_TOOLS).all.get('groups_list')!, {}, who), undefined, 'a read is not audited')
 })
+
+t.test('a quiet server logger: one info child for every line, each line with its request logger\'s own bindings', async (t) => {
+  const tool = new ToolRegistry(ALL_TOOLS).all.get('groups_create')!
+  const ok = { kind: 'result' as const, result: { content: [{ type: 'text' as const, text: '{}' }], structuredContent: { id: 'g1@g.us' } } }
+  const credentials = { kind: 'apiKey' as const, key: KEY, source: 'header' as const }
+  for (const level of ['warn', 'silent'] as const) {
+    const s = sink()
+    const base = pino({ level, base: { service: 'mcp' } }, s.stream)
+    let leveledChildren = 0
+    const child = base.child.bind(base)
+    base.child = ((bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => {
+      if (options?.level !== undefined) leveledChildren++
+      return child(bindings, options)
+    }) as unknown as typeof base.child
+    const audit = new AuditTrail(base)
+    for (const reqId of ['req-1', 'req-2', 'req-3']) audit.begin(tool, { subject: 'x' }, { credentials, log: base.child({ reqId }) })!.end(ok)
+    audit.begin(tool, { subject: 'x' }, { credentials, log: base })!.end(ok)
+    const lines = s.logs.map((l) => JSON.parse(l) as Record<string, any>)
+    t.same(lines.map((l) => [l.level, l.msg, l.reqId, l.service]), [[30, 'audit', 'req-1', 'mcp'], [30, 'audit', 'req-2', 'mcp'], [30, 'audit', 'req-3', 'mcp'], [30, 'audit', undefined, 'mcp']], `${level}: every line at info, with its request id and the server's bindings once`)
+    t.ok(s.logs.every((l) => l.split('"service"').length === 2 && l.split('"reqId"').length <= 2), 'no binding written twice')
+    t.equal(leveledChildren, 1, `${level}: one info child made for four lines`)
+    // A logger that is not the server's (a host's own): a child for its line, as before.
+    const other = sink()
+    audit.begin(tool, { subject: 'x' }, { credentials, log: pino({ level }, other.stream).child({ reqId: 'foreign' }) })!.end(ok)
+    t.same(other.logs.map((l) => JSON.parse(l).reqId), ['foreign'], 'a foreign quiet logger still gets its line')
+    t.equal(s.logs.length, 4, 'and nothing of it in the server\'s log')
+  }
+})
