@@ -1,7 +1,8 @@
 // The MCP endpoint: POST /mcp (JSON-RPC over Streamable HTTP, stateless), GET/DELETE → 405.
 // 2025-era requests go to one long-lived SDK Server through the multiplexing transport, requests
 // carrying the 2026-07-28 per-request envelope to the SDK's createMcpHandler; well-formed
-// tools/call and tools/list of either era take the fast path instead (src/mcp/gate.ts decides,
+// tools/call and tools/list of either era, 2025-era initialize, ping and notifications, and
+// 2026-07-28 server/discover take the fast path instead (src/mcp/gate.ts decides,
 // src/mcp/fast-path.ts answers). The SDK side (the SDK itself, that Server, the 2026 entry) is
 // loaded on the first request the fast path does not take, before that request's deadline
 // starts, or at start when the fast path is off; a server the fast path answers never loads it. Every request is answered at once: what the SDK would drop
@@ -17,7 +18,7 @@ import { LEGACY_PROTOCOL_VERSIONS, SERVED_VERSIONS } from '../src/mcp/versions.j
 import type { ModernHandler } from '../src/mcp/modern.js'
 import type { MultiplexTransport } from '../src/mcp/multiplex.js'
 import { fastAnswer, type Answer } from '../src/mcp/fast-path.js'
-import { checkRequest, checkParams, errorJson, fastModernRequest, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type FastRequest, type Id } from '../src/mcp/gate.js'
+import { checkRequest, checkParams, errorJson, fastModernRequest, fastNotification, fastRequest, isPlainObject, readId, ENVELOPE_KEY, INVALID_REQUEST, MODERN_VERSION, type FastRequest, type Id } from '../src/mcp/gate.js'
 import type { ToolRegistry, ViewFilter } from '../src/mcp/registry.js'
 import { TOOLSETS, type Toolset } from '../tools/define.js'
 import { commaList, parseBoolean } from '../src/config.js'
@@ -135,9 +136,12 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
     const scope: CallScope = { credentials: req.mcpCredentials!, view: registry.view(filter), log: req.log, narrowed: filter !== opts.filter, confirm: opts.confirm, guards: opts.guards, audit: opts.audit }
 
     const fast = fastPathOn ? fastRequest(body, versionHeader, scope.view) ?? fastModernRequest(body, req.headers, scope.view, opts.confirm) : undefined
-    // Anything the fast path does not take may need the SDK: loaded (once per process) before the
-    // request's deadline starts, so a short deadline does not expire while the SDK loads.
-    const side = fast ? undefined : await sdk()
+    // A plain 2025-era notification (notifications/initialized after initialize) is acknowledged
+    // below as the legacy path does, without the SDK.
+    const notification = fastPathOn && fast === undefined && fastNotification(body, versionHeader)
+    // Anything else the fast path does not take may need the SDK: loaded (once per process) before
+    // the request's deadline starts, so a short deadline does not expire while the SDK loads.
+    const side = fast || notification ? undefined : await sdk()
 
     // Abort the upstream work when the client goes away or the request overruns its deadline.
     const ac = new AbortController()
@@ -159,7 +163,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
       if (fast?.modern) return await sendFast(fast)
       // A 2025-era batch is served message by message (each malformed one gets its own error);
       // the SDK's classification would refuse the whole batch for one bad message.
-      const route = fast || legacyBatch(body, versionHeader)
+      const route = fast || notification || legacyBatch(body, versionHeader)
         ? { kind: 'legacy' as const }
         : side!.classifyInboundRequest({
           httpMethod: 'POST',
@@ -196,7 +200,7 @@ const mcpRoute: FastifyPluginAsync<McpRouteOptions> = async (app, opts) => {
         return rpcError(reply, 400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${versionHeader}; supported: ${SERVED_VERSIONS.join(', ')}`, id, { supported: SERVED_VERSIONS, requested: versionHeader })
       }
       if (fast) return await sendFast(fast)
-      const ctx: LegacyContext = { mux: side!.mux, scopeAuthInfo: side!.scopeAuthInfo, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
+      const ctx: LegacyContext = { sdk: side, api, scope, signal: ac.signal, cancelled, fastPath: fastPathOn, versionHeader }
       if (Array.isArray(body) && body.length === 0) return rpcError(reply, 400, INVALID_REQUEST, 'Invalid Request: empty batch')
       const messages = Array.isArray(body) ? body : [body]
       const answers = (await Promise.all(messages.map((m) => observe(tel, info(m), (op) => serveMessage(op ? { ...ctx, scope: withOperation(scope, op) } : ctx, m), jsonAnswerError)))).filter((a): a is Served => a !== undefined)
@@ -245,8 +249,8 @@ async function startSdkSide (api: ApiClient): Promise<SdkSide> {
 }
 
 interface LegacyContext {
-  mux: MultiplexTransport
-  scopeAuthInfo: SdkSide['scopeAuthInfo']
+  /** Absent only when the request is a plain notification (nothing in it reaches the SDK). */
+  sdk: SdkSide | undefined
   api: ApiClient
   scope: CallScope
   signal: AbortSignal
@@ -281,7 +285,7 @@ async function serveMessage (c: LegacyContext, m: unknown): Promise<Served | und
   const fast = c.fastPath ? fastRequest(m, c.versionHeader, c.scope.view) : undefined
   if (fast) return await fastAnswer(c.api, fast, c.scope, c.signal, () => c.cancelled(rid))
   const holder: OutcomeHolder = {}
-  const res = await c.mux.request(m as unknown as JSONRPCRequest, c.scopeAuthInfo(c.scope, holder), c.signal)
+  const res = await c.sdk!.mux.request(m as unknown as JSONRPCRequest, c.sdk!.scopeAuthInfo(c.scope, holder), c.signal)
   if (!res) return { json: c.cancelled(rid) }
   return { json: JSON.stringify(res), ...(holder.outcome?.kind === 'auth' ? { auth: holder.outcome.challenge } : {}) }
 }

@@ -1,11 +1,25 @@
 // The standalone Streamable HTTP server: a thin Fastify shell around the product plugin.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { createRequire } from 'node:module'
 import type { Logger } from 'pino'
 import { envCredentials, pluginOptions, type Config } from './config.js'
 import pilotStatusMcp from './app.js'
 import { isLoopbackHost } from '../plugins/origin-guard.js'
 import { loadUndici } from './api/client.js'
 import { startTelemetry } from './telemetry/start.js'
+
+// Fastify builds its default schema compilers (Ajv with its formats, fast-json-stringify) with every
+// instance, ~9 MB of RSS for code a server without route schemas never runs. These factories
+// defer them to the first route schema; they are Fastify's own packages, resolved from Fastify.
+const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'))
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
+type Build = (externalSchemas: unknown, options: unknown) => unknown
+let validatorSelector: Build | undefined
+let serializerSelector: Build | undefined
+export const LAZY_COMPILERS = {
+  buildValidator: (schemas: unknown, options: unknown) => (validatorSelector ??= (fastifyRequire('@fastify/ajv-compiler') as () => Build)())(schemas, options),
+  buildSerializer: (schemas: unknown, options: unknown) => (serializerSelector ??= (fastifyRequire('@fastify/fast-json-stringify-compiler') as () => Build)())(schemas, options)
+} as unknown as CompilersFactory
 
 export async function buildHttpServer (config: Config, logger: Logger): Promise<FastifyInstance> {
   // The API client loads undici on first use (stdio start-up never needs it); a server loads it
@@ -26,7 +40,10 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
     http: {
       connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.requestReadTimeoutMs / 4))),
       headersTimeout: Math.min(60_000, config.requestReadTimeoutMs)
-    }
+    },
+    // No route of this server declares a JSON schema (bodies are JSON-RPC, checked by the MCP
+    // route): Fastify's Ajv and fast-json-stringify compilers load only if one ever does.
+    schemaController: { compilersFactory: LAZY_COMPILERS }
   })
   // Graceful close: server.close() stops accepting and drops idle keep-alive connections once;
   // a connection whose request was in flight turns idle only after its answer, and would then

@@ -10,8 +10,8 @@ import type { ApiClient } from '../api/client.js'
 import type { AuthChallenge, CallOutcome, ToolResult } from './call.js'
 import type { FastRequest, Id, ModernEnvelope } from './gate.js'
 import type { ToolView } from './registry.js'
-import { LIST_TTL_MS, SERVER_INFO, runTool, type CallScope } from './scope.js'
-import { SERVER_INFO_META_KEY } from './versions.js'
+import { INSTRUCTIONS, LIST_TTL_MS, SERVER_CAPABILITIES, SERVER_INFO, runTool, type CallScope } from './scope.js'
+import { LEGACY_PROTOCOL_VERSIONS, SERVED_VERSIONS, SERVER_INFO_META_KEY } from './versions.js'
 
 /** A JSON-RPC answer, serialised, and whether the call behind it was refused for its OAuth token. */
 export interface Answer {
@@ -29,6 +29,9 @@ function response (id: Id, resultJson: string): string {
  */
 export function fastAnswer (api: ApiClient, req: FastRequest, scope: CallScope, signal: AbortSignal, cancelled: () => string): Promise<Answer> {
   if (req.method === 'tools/list') return Promise.resolve({ json: response(req.id, req.modern ? modernListJson(scope) : scope.view.listJson) })
+  if (req.method === 'initialize') return Promise.resolve({ json: response(req.id, initializeJson(req.protocolVersion)) })
+  if (req.method === 'ping') return Promise.resolve({ json: response(req.id, '{}') })
+  if (req.method === 'server/discover') return Promise.resolve({ json: response(req.id, discoverJson(scope)) })
   if (signal.aborted) return Promise.resolve({ json: cancelled() })
   const { id, tool, args, modern } = req
   return new Promise<Answer>((resolve) => {
@@ -46,6 +49,23 @@ export function fastAnswer (api: ApiClient, req: FastRequest, scope: CallScope, 
       resolve({ json: modern ? thrownError(id, err) : `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":{"code":-32603,"message":"Internal error"}}` })
     })
   })
+}
+
+// ---- 2025-era initialize ---------------------------------------------------------------------
+
+const INITIALIZE_JSON = new Map<string, string>()
+
+/**
+ * The SDK Server's initialize answer (its _oninitialize) for this server: the version asked for
+ * when it is a 2025-era version the SDK serves, else the newest of them; then the server's
+ * capabilities, identity and instructions. Nothing else of the request counts over HTTP (the
+ * client's capabilities matter only where the server can push requests: stdio).
+ */
+function initializeJson (requested: string): string {
+  const protocolVersion = LEGACY_PROTOCOL_VERSIONS.includes(requested) ? requested : LEGACY_PROTOCOL_VERSIONS[0]
+  let json = INITIALIZE_JSON.get(protocolVersion)
+  if (json === undefined) INITIALIZE_JSON.set(protocolVersion, json = JSON.stringify({ protocolVersion, capabilities: SERVER_CAPABILITIES, serverInfo: SERVER_INFO, instructions: INSTRUCTIONS }))
+  return json
 }
 
 // ---- 2026-07-28 -----------------------------------------------------------------------------
@@ -115,6 +135,18 @@ export function modernListJson (scope: CallScope): string {
   if (!byScope) LIST_JSON.set(scope.view, byScope = {})
   byScope[cacheScope] ??= JSON.stringify(stampIdentity({ ...scope.view.listResult, resultType: 'complete', ttlMs: LIST_TTL_MS, cacheScope }))
   return byScope[cacheScope]
+}
+
+/**
+ * The 2026-07-28 server/discover result as the SDK's Server answers it (its _ondiscover, which
+ * server.ts widens to every served version), with the cache fields of the server's cache hint and
+ * the server's identity. Cached per cache scope, like tools/list.
+ */
+const DISCOVER_JSON: { public?: string, private?: string } = {}
+export function discoverJson (scope: CallScope): string {
+  const cacheScope = scope.narrowed ? 'private' : 'public'
+  DISCOVER_JSON[cacheScope] ??= JSON.stringify(stampIdentity({ supportedVersions: SERVED_VERSIONS, capabilities: SERVER_CAPABILITIES, instructions: INSTRUCTIONS, resultType: 'complete', ttlMs: LIST_TTL_MS, cacheScope }))
+  return DISCOVER_JSON[cacheScope]
 }
 
 /** A handler failure as the SDK's protocol layer answers it (its code when it has one, its message). */

@@ -24,6 +24,9 @@ export interface Refusal {
 export type FastRequest =
   | { method: 'tools/list', id: Id, modern?: ModernEnvelope }
   | { method: 'tools/call', id: Id, tool: RegisteredTool, args: Record<string, unknown> | undefined, modern?: ModernEnvelope }
+  | { method: 'initialize', id: Id, protocolVersion: string, modern?: undefined }
+  | { method: 'ping', id: Id, modern?: undefined }
+  | { method: 'server/discover', id: Id, modern: ModernEnvelope }
 
 /** The reserved 2026-07-28 `_meta` members of one request (protocol version, client info and capabilities, log level). */
 export type ModernEnvelope = Record<string, unknown>
@@ -113,26 +116,64 @@ export function checkRequest (m: Record<string, unknown>): Refusal | undefined {
 
 const CALL_PARAMS = new Set(['name', 'arguments', '_meta'])
 const LIST_PARAMS = new Set(['cursor', '_meta'])
+const INITIALIZE_PARAMS = new Set(['protocolVersion', 'capabilities', 'clientInfo', '_meta'])
+/** The 2025-era requests the fast path may take, with the params members each may carry. */
+const LEGACY_PARAMS = new Map<string, Set<string>>([
+  ['tools/call', CALL_PARAMS],
+  ['tools/list', LIST_PARAMS],
+  ['initialize', INITIALIZE_PARAMS],
+  ['ping', new Set(['_meta'])]
+])
 
 /**
- * THE fast-path gate: a single 2025-era tools/list, or tools/call of a tool in the view, that the
- * SDK would serve without any of its own protocol answers — strictly well-formed, no
+ * initialize params in the plainest shapes the SDK's InitializeRequestParamsSchema surely accepts
+ * (a version string, capabilities, client name and version). Over HTTP the answer depends only on
+ * the version asked for; anything unusual (client icons, task capabilities) is left to the SDK.
+ */
+function plainInitialize (p: Record<string, unknown> | undefined): p is { protocolVersion: string } {
+  if (p === undefined || typeof p.protocolVersion !== 'string' || !plainCapabilities(p.capabilities)) return false
+  return plainClientInfo(p.clientInfo)
+}
+
+/**
+ * A single 2025-era notification (no id: nothing is answered, 202) that the SDK's classification
+ * calls legacy: the strict envelope, no 2026-era claim in header or `_meta`. The route acknowledges
+ * it without loading the SDK; the long-lived Server would do nothing with it over HTTP.
+ */
+export function fastNotification (m: unknown, versionHeader: string | undefined): boolean {
+  if (!isPlainObject(m) || m.jsonrpc !== '2.0' || typeof m.method !== 'string' || 'id' in m) return false
+  if (versionHeader !== undefined && versionHeader >= MODERN_VERSION) return false
+  for (const k of Object.keys(m)) if (k !== 'jsonrpc' && k !== 'method' && k !== 'params') return false
+  const params = m.params
+  if (params === undefined) return true
+  if (!isPlainObject(params) || ownProto(params)) return false
+  const meta = params._meta
+  return meta === undefined || (isPlainObject(meta) && !(ENVELOPE_KEY in meta))
+}
+
+/**
+ * THE fast-path gate: a single 2025-era tools/list, tools/call of a tool in the view, ping, or
+ * initialize in its plain shape, that the SDK would serve without any of its own protocol
+ * answers (tools/call and tools/list by our handlers; ping and initialize by answers fixed for
+ * this server: initialize over HTTP only negotiates the version) — strictly well-formed, no
  * per-request envelope claim, no 2026-era version header. Anything else goes to the SDK (after
  * the route's own envelope check). test/mcp/fast-path.ts checks that whatever passes here
  * is what classifyInboundRequest calls legacy, and that the answers equal the SDK's.
  */
 export function fastRequest (m: unknown, versionHeader: string | undefined, view: ToolView): FastRequest | undefined {
-  if (!isPlainObject(m) || (m.method !== 'tools/call' && m.method !== 'tools/list')) return undefined
+  if (!isPlainObject(m) || typeof m.method !== 'string' || !LEGACY_PARAMS.has(m.method)) return undefined
   if (versionHeader !== undefined && versionHeader >= MODERN_VERSION) return undefined
   if (checkRequest(m) !== undefined) return undefined
   const params = m.params as Record<string, unknown> | undefined
-  const allowed = m.method === 'tools/call' ? CALL_PARAMS : LIST_PARAMS
+  const allowed = LEGACY_PARAMS.get(m.method)!
   if (params !== undefined) {
     for (const k of Object.keys(params)) if (!allowed.has(k)) return undefined
     if (isPlainObject(params._meta) && ENVELOPE_KEY in params._meta) return undefined
   }
   const id = m.id as Id
   if (m.method === 'tools/list') return { method: 'tools/list', id }
+  if (m.method === 'ping') return { method: 'ping', id }
+  if (m.method === 'initialize') return plainInitialize(params) ? { method: 'initialize', id, protocolVersion: params.protocolVersion } : undefined
   const tool = view.tools.get(params!.name as string)
   const args = params!.arguments as Record<string, unknown> | undefined
   // The SDK hands its handler a zod copy of the arguments, in which an own "__proto__" is lost.
@@ -153,6 +194,12 @@ export const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel'
 const RESERVED_KEYS = [ENVELOPE_KEY, CLIENT_INFO_KEY, CLIENT_CAPABILITIES_KEY, LOG_LEVEL_KEY]
 const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'])
 const CLIENT_INFO_MEMBERS = new Set(['name', 'version', 'title', 'websiteUrl', 'description'])
+/** The 2026-07-28 requests the fast path may take, with the params members each may carry. */
+const MODERN_PARAMS = new Map<string, Set<string>>([
+  ['tools/call', CALL_PARAMS],
+  ['tools/list', LIST_PARAMS],
+  ['server/discover', new Set(['_meta'])]
+])
 /** Media types the SDK's isJsonContentType reads as JSON for certain (anything else: the SDK decides). */
 const PLAIN_JSON = /^application\/json(; ?charset=utf-8)?$/i
 
@@ -211,6 +258,13 @@ function plainCapabilities (c: unknown): c is Record<string, unknown> {
   return true
 }
 
+/** Client info as the SDK's ImplementationSchema surely accepts it: string members only, no icons. */
+function plainClientInfo (info: unknown): boolean {
+  if (!isPlainObject(info) || ownProto(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return false
+  for (const [k, v] of Object.entries(info)) if (!CLIENT_INFO_MEMBERS.has(k) || typeof v !== 'string') return false
+  return true
+}
+
 /**
  * A 2026-07-28 `_meta` envelope the SDK's RequestMetaEnvelopeSchema certainly accepts: the
  * version, client capabilities (required), client info, log level and progress token in their
@@ -221,10 +275,7 @@ export function plainEnvelope (meta: Record<string, unknown>): boolean {
   if (meta[ENVELOPE_KEY] !== MODERN_VERSION || ownProto(meta)) return false
   if (!plainCapabilities(meta[CLIENT_CAPABILITIES_KEY])) return false
   const info = meta[CLIENT_INFO_KEY]
-  if (info !== undefined) {
-    if (!isPlainObject(info) || ownProto(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return false
-    for (const [k, v] of Object.entries(info)) if (!CLIENT_INFO_MEMBERS.has(k) || typeof v !== 'string') return false
-  }
+  if (info !== undefined && !plainClientInfo(info)) return false
   const level = meta[LOG_LEVEL_KEY]
   if (level !== undefined && !(typeof level === 'string' && LOG_LEVELS.has(level))) return false
   const token = meta.progressToken
@@ -237,8 +288,8 @@ function header (h: IncomingHttpHeaders, name: string): string | undefined {
 }
 
 /**
- * THE 2026-07-28 fast-path gate: a single tools/list or tools/call of a tool in the view that
- * createMcpHandler would hand to our handler untouched — the envelope claims exactly 2026-07-28
+ * THE 2026-07-28 fast-path gate: a single tools/list, server/discover, or tools/call of a tool in
+ * the view that createMcpHandler would hand to our handler (or its fixed discover answer) untouched — the envelope claims exactly 2026-07-28
  * and is valid (`envelopeChecked`: the SDK's classification has already said so), the
  * MCP-Protocol-Version, Mcp-Method and Mcp-Name headers repeat the body exactly, no
  * multi-round-trip material (requestState, inputResponses) and no params the SDK would strip,
@@ -246,7 +297,7 @@ function header (h: IncomingHttpHeaders, name: string): string | undefined {
  * whenever the client declared elicitation. Anything else goes to the SDK.
  */
 export function fastModernRequest (m: unknown, headers: IncomingHttpHeaders, view: ToolView, confirm: Confirmer | undefined, envelopeChecked = false): FastRequest | undefined {
-  if (!isPlainObject(m) || (m.method !== 'tools/call' && m.method !== 'tools/list')) return undefined
+  if (!isPlainObject(m) || typeof m.method !== 'string' || !MODERN_PARAMS.has(m.method)) return undefined
   const params = m.params
   if (!isPlainObject(params) || !isPlainObject(params._meta)) return undefined
   const meta = params._meta
@@ -256,13 +307,14 @@ export function fastModernRequest (m: unknown, headers: IncomingHttpHeaders, vie
   const host = header(headers, 'host')
   if (host !== undefined && !buildableHost(host)) return undefined
   if (checkRequest(m) !== undefined) return undefined
-  const allowed = m.method === 'tools/call' ? CALL_PARAMS : LIST_PARAMS
+  const allowed = MODERN_PARAMS.get(m.method)!
   for (const k of Object.keys(params)) if (!allowed.has(k)) return undefined
   if (!envelopeChecked && !plainEnvelope(meta)) return undefined
   const envelope: ModernEnvelope = {}
   for (const k of RESERVED_KEYS) if (k in meta) envelope[k] = meta[k]
   const id = m.id as Id
   if (m.method === 'tools/list') return { method: 'tools/list', id, modern: envelope }
+  if (m.method === 'server/discover') return { method: 'server/discover', id, modern: envelope }
   const name = params.name as string
   if (header(headers, 'mcp-name') !== name) return undefined
   const tool = view.tools.get(name)

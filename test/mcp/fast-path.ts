@@ -14,7 +14,7 @@ import { ApiClient } from '../../src/api/client.js'
 import { createMcpServer, scopeAuthInfo, type CallScope } from '../../src/mcp/server.js'
 import { MultiplexTransport } from '../../src/mcp/multiplex.js'
 import { fastAnswer } from '../../src/mcp/fast-path.js'
-import { fastRequest } from '../../src/mcp/gate.js'
+import { fastNotification, fastRequest } from '../../src/mcp/gate.js'
 import { headerValue } from '../../src/header.js'
 import { product, rawPost, registry } from '../helper.js'
 import { fakeUpstream, until, type Seen } from '../faults/fake-upstream.js'
@@ -53,6 +53,29 @@ async function setup (t: Test, view = registry.view({})) {
   return { up, both }
 }
 
+const init = (params: Record<string, unknown>, id: string | number = 'init') => ({ jsonrpc: '2.0', id, method: 'initialize', params })
+const CLIENT = { name: 'claude-ai', version: '0.1.0' }
+/** initialize requests the fast path answers: every served version, an unknown and a 2026 one (the SDK answers its newest 2025 version), the capability shapes clients send. */
+const INITIALIZE_TAKEN = [
+  ...['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07', '1999-01-01', '2026-07-28', ''].map((v, i) => init({ protocolVersion: v, capabilities: {}, clientInfo: CLIENT }, i)),
+  init({ protocolVersion: '2025-06-18', capabilities: { roots: { listChanged: true }, sampling: {}, elicitation: {} }, clientInfo: { ...CLIENT, title: 'Claude' } }),
+  init({ protocolVersion: '2025-11-25', capabilities: { elicitation: { form: {}, url: {} }, experimental: { x: { y: 1 } }, extensions: { 'io.example/e': {} } }, clientInfo: { name: 'mcp-inspector', version: '0.17.0', websiteUrl: 'https://example.com', description: 'd' } }),
+  init({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: CLIENT, _meta: { progressToken: 'p' } })
+]
+/** initialize requests left to the SDK: invalid ones (its own error answer) and unusual valid ones (client icons, task capabilities). */
+const INITIALIZE_DECLINED = [
+  init({ protocolVersion: '2025-11-25', capabilities: {} }),
+  init({ protocolVersion: '2025-11-25', clientInfo: CLIENT }),
+  init({ protocolVersion: 20251125, capabilities: {}, clientInfo: CLIENT }),
+  init({ protocolVersion: '2025-11-25', capabilities: 'all', clientInfo: CLIENT }),
+  init({ protocolVersion: '2025-11-25', capabilities: { roots: { listChanged: 'yes' } }, clientInfo: CLIENT }),
+  init({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c' } }),
+  init({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { ...CLIENT, icons: [{ src: 'https://example.com/i.png' }] } }),
+  init({ protocolVersion: '2025-11-25', capabilities: { tasks: { list: {} } }, clientInfo: CLIENT }),
+  init({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: CLIENT, other: 1 }),
+  { jsonrpc: '2.0', id: 1, method: 'initialize' }
+]
+
 const call = (name: string, args?: unknown, extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, ...(args === undefined ? {} : { arguments: args }), ...extra } })
 
 t.test('fixed cases: every tool, valid and invalid arguments, upstream errors â€” same answer both ways', async (t) => {
@@ -78,7 +101,11 @@ t.test('fixed cases: every tool, valid and invalid arguments, upstream errors â€
     { jsonrpc: '2.0', id: 'list-1', method: 'tools/list' },
     { jsonrpc: '2.0', id: 'list-2', method: 'tools/list', params: {} },
     { jsonrpc: '2.0', id: 'list-3', method: 'tools/list', params: { cursor: 'abc' } },
-    { jsonrpc: '2.0', id: 'list-4', method: 'tools/list', params: { _meta: { progressToken: 'p' } } }
+    { jsonrpc: '2.0', id: 'list-4', method: 'tools/list', params: { _meta: { progressToken: 'p' } } },
+    ...INITIALIZE_TAKEN,
+    { jsonrpc: '2.0', id: 'ping-1', method: 'ping' },
+    { jsonrpc: '2.0', id: 2, method: 'ping', params: {} },
+    { jsonrpc: '2.0', id: 3, method: 'ping', params: { _meta: { progressToken: 1 } } }
   ]
   let compared = 0
   for (const msg of fixed) {
@@ -116,8 +143,9 @@ t.test('requests the fast path leaves to the SDK', async (t) => {
     { jsonrpc: '2.0', id: 1, method: 'tools/call' },
     { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { cursor: 5 } },
     { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { other: true } },
-    { jsonrpc: '2.0', id: 1, method: 'ping' },
-    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { other: 1 } },
+    ...INITIALIZE_DECLINED,
+    { jsonrpc: '2.0', id: 1, method: 'resources/list' }
   ]
   // A non-object _meta or a stray member: declined here; the route answers them itself (the SDK would never answer).
   t.equal(fastRequest(call('templates_get', { id: 'tpl_1' }, { _meta: 'x' }), undefined, registry.view({})), undefined)
@@ -152,7 +180,8 @@ t.test('the pre-classification never disagrees with classifyInboundRequest', asy
   const params = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), fc.string(),
     { weight: 6, arbitrary: meta.chain((m) => fc.record({ name: fc.constantFrom(...registry.all.keys()), arguments: fc.object({ maxDepth: 1 }), _meta: fc.constant(m) }, { requiredKeys: ['name'] })) },
     { weight: 3, arbitrary: meta.chain((m) => fc.record({ cursor: fc.oneof(fc.string(), fc.integer()), _meta: fc.constant(m) }, { requiredKeys: [] })) },
-    meta.chain((m) => fc.record({ name: fc.oneof(fc.constantFrom(...registry.all.keys()), fc.string(), fc.integer()), arguments: fc.jsonValue({ maxDepth: 1 }) }).map((p) => m === undefined ? p : { ...p, _meta: m })))
+    meta.chain((m) => fc.record({ name: fc.oneof(fc.constantFrom(...registry.all.keys()), fc.string(), fc.integer()), arguments: fc.jsonValue({ maxDepth: 1 }) }).map((p) => m === undefined ? p : { ...p, _meta: m })),
+    { weight: 3, arbitrary: meta.chain((m) => fc.record({ protocolVersion: fc.oneof(fc.constantFrom('2025-11-25', '2026-07-28'), fc.string(), fc.integer()), capabilities: fc.oneof(fc.constant({}), fc.object({ maxDepth: 2 }), fc.constant({ elicitation: {} })), clientInfo: fc.oneof(fc.constant(CLIENT), fc.object({ maxDepth: 1 })), _meta: fc.constant(m) }, { requiredKeys: [] })) })
   const body = fc.oneof(
     {
       weight: 5,
@@ -175,6 +204,50 @@ t.test('the pre-classification never disagrees with classifyInboundRequest', asy
   t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list', _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } }, undefined), false, 'an envelope claim goes to the SDK')
   t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list' } }, '2026-07-28'), false, 'a modern header goes to the SDK')
   t.equal(plainLegacyToolRequest({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'numbers_list' } }, '2025-11-25'), true)
+})
+
+t.test('random initialize requests: whatever the fast path takes, it answers as the SDK', async (t) => {
+  const { both } = await setup(t)
+  const version = fc.oneof(fc.constantFrom('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07', '2026-07-28'), fc.string({ maxLength: 12 }), fc.integer())
+  const jsonish = fc.oneof(fc.constant({}), fc.object({ maxDepth: 1 }), fc.string({ maxLength: 4 }), fc.boolean())
+  const capabilities = fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, fc.record({ roots: fc.oneof(fc.constant({}), fc.record({ listChanged: fc.oneof(fc.boolean(), fc.string({ maxLength: 3 })) })), sampling: jsonish, elicitation: fc.oneof(fc.constant({}), fc.record({ form: jsonish, url: jsonish }, { requiredKeys: [] }), jsonish), experimental: fc.dictionary(fc.string({ maxLength: 4 }), jsonish, { maxKeys: 2 }), tasks: jsonish }, { requiredKeys: [] }), fc.object({ maxDepth: 2 }))
+  const clientInfo = fc.oneof({ weight: 3, arbitrary: fc.constant(CLIENT) }, fc.record({ name: fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), version: fc.oneof(fc.string({ maxLength: 6 }), fc.constant(undefined)), title: fc.string({ maxLength: 6 }), websiteUrl: fc.constant('https://example.com'), icons: fc.constant([{ src: 'x' }]) }, { requiredKeys: ['name'] }))
+  // Mostly the shapes clients send, each member sometimes broken or missing.
+  const params = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ protocolVersion: version, capabilities, clientInfo, _meta: fc.constantFrom({ progressToken: 1 }, {}) }, { requiredKeys: ['protocolVersion', 'capabilities', 'clientInfo'] }) },
+    fc.record({ protocolVersion: version, capabilities, clientInfo, _meta: fc.constantFrom({ progressToken: 1 }, {}), other: fc.constant(1) }, { requiredKeys: [] }))
+  let taken = 0
+  await fc.assert(fc.asyncProperty(params, fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), async (p, id) => {
+    const msg = JSON.parse(JSON.stringify(init(p, id)))
+    const { sdk, fast } = await both(msg)
+    if (fast === undefined) return
+    taken++
+    if (!isDeepStrictEqual(fast, sdk)) throw new Error(`answers differ for ${JSON.stringify(msg)}:\nfast ${JSON.stringify(fast)}\nsdk  ${JSON.stringify(sdk)}`)
+  }), { numRuns: numRuns * 2, seed })
+  t.ok(taken > numRuns / 4, `${taken} of ${numRuns * 2} random initialize requests taken by the fast path and answered as the SDK`)
+})
+
+t.test('a notification the route acknowledges without the SDK is one its classification calls legacy', async (t) => {
+  const meta = fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 1 }), fc.constant({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28' }), fc.constant('m'), fc.constant(null))
+  const body = fc.record({
+    jsonrpc: fc.constantFrom('2.0', '2.0', '1.0'),
+    method: fc.oneof(fc.constantFrom('notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed'), fc.string({ maxLength: 8 }), fc.integer()),
+    params: fc.oneof(fc.constant(undefined), fc.constant([]), fc.string({ maxLength: 3 }), meta.chain((m) => fc.record({ requestId: fc.integer(), reason: fc.string({ maxLength: 5 }), _meta: fc.constant(m) }, { requiredKeys: [] }))),
+    extra: fc.constant(1)
+  }, { requiredKeys: ['jsonrpc', 'method'] })
+  const header = fc.oneof(fc.constant(undefined), fc.constantFrom('2025-11-25', '2025-06-18', '2026-07-28', '2030-01-01', 'garbage'))
+  let plain = 0
+  fc.assert(fc.property(body, header, (raw, h) => {
+    const b = JSON.parse(JSON.stringify(raw))
+    if (!fastNotification(b, headerValue(h))) return
+    plain++
+    const route = classifyInboundRequest({ httpMethod: 'POST', protocolVersionHeader: h, body: b })
+    if (route.kind !== 'legacy') throw new Error(`acknowledged as legacy, SDK says ${route.kind}: ${JSON.stringify({ b, h })}`)
+  }), { numRuns: numRuns * 8, seed })
+  t.ok(plain > 20, `${plain} plain notifications checked against the SDK`)
+  t.equal(fastNotification({ jsonrpc: '2.0', method: 'notifications/initialized' }, undefined), true)
+  t.equal(fastNotification({ jsonrpc: '2.0', method: 'notifications/initialized' }, '2026-07-28'), false, 'a modern header goes to the SDK')
+  t.equal(fastNotification({ jsonrpc: '2.0', id: 1, method: 'notifications/initialized' }, undefined), false, 'a request is not a notification')
 })
 
 t.test('over HTTP: deadline, disconnect and the OAuth challenge still hold on the fast path', async (t) => {

@@ -34,6 +34,8 @@ type Headers = Record<string, string | string[]>
 const call = (name: string, args?: unknown, extra: Record<string, unknown> = {}, meta: unknown = META, id: unknown = 7) =>
   ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, ...(args === undefined ? {} : { arguments: args }), _meta: meta, ...extra } })
 const list = (id: unknown = 8, meta: unknown = META, extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: { _meta: meta, ...extra } })
+const discover = (id: unknown = 9, meta: unknown = META, extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'server/discover', params: { _meta: meta, ...extra } })
+const discoverHeaders = (extra: Headers = {}): Headers => ({ ...KEY, 'mcp-protocol-version': V, 'mcp-method': 'server/discover', ...extra })
 const callHeaders = (name: string, extra: Headers = {}): Headers => ({ ...KEY, 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': name, ...extra })
 const listHeaders = (extra: Headers = {}): Headers => ({ ...KEY, 'mcp-protocol-version': V, 'mcp-method': 'tools/list', ...extra })
 
@@ -181,7 +183,12 @@ t.test('every tool, fixed arguments, upstream errors: the same answers, served w
     ['charset in the content type', call('templates_get', { id: 'tpl_1' }), callHeaders('templates_get', { 'content-type': 'application/json; charset=utf-8' }), 'fast'],
     ['tools/list', list(), listHeaders(), 'fast'],
     ['tools/list with a cursor', list(9, META, { cursor: 'abc' }), listHeaders(), 'fast'],
-    ['tools/list with Mcp-Name (ignored)', list(), listHeaders({ 'mcp-name': 'x' }), 'fast']
+    ['tools/list with Mcp-Name (ignored)', list(), listHeaders({ 'mcp-name': 'x' }), 'fast'],
+    ['server/discover', discover(), discoverHeaders(), 'fast'],
+    ['server/discover with a string id and a progress token', discover('d', { ...META, progressToken: 'p' }), discoverHeaders(), 'fast'],
+    ['server/discover, client declaring elicitation', discover(4, { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }), discoverHeaders(), 'fast'],
+    ['server/discover, narrowed by a header (private)', discover(), discoverHeaders({ 'x-mcp-readonly': 'true' }), 'fast'],
+    ['server/discover with client icons (valid, validated by the SDK first)', discover(5, { ...META, 'io.modelcontextprotocol/clientInfo': { name: 'x', version: '1', icons: [{ src: 'https://example.com/i.png' }] } }), discoverHeaders(), 'fast']
   ]
   // Every tool: the minimal required strings, and no arguments at all.
   for (const [name, tool] of registry.all) {
@@ -226,7 +233,9 @@ t.test('what the fast path leaves to the SDK is answered the same either way', a
     ['an odd content type', call('templates_get', { id: 'a' }), callHeaders('templates_get', { 'content-type': 'application/json;,x' }), 'sdk'],
     ['a repeated Mcp-Method (the values joined by a comma)', list(), listHeaders({ 'mcp-method': ['tools/list', 'tools/list'] }), 'route'],
     ['a cursor that is not a string', list(9, META, { cursor: 5 }), listHeaders(), 'route'],
-    ['server/discover', { jsonrpc: '2.0', id: 3, method: 'server/discover', params: { _meta: META } }, listHeaders({ 'mcp-method': 'server/discover' }), 'sdk'],
+    ['server/discover with a stray params member', discover(3, META, { other: 1 }), discoverHeaders(), 'sdk'],
+    ['server/discover without an envelope', { jsonrpc: '2.0', id: 3, method: 'server/discover' }, discoverHeaders(), 'route'],
+    ['server/discover, Mcp-Method disagrees', discover(), discoverHeaders({ 'mcp-method': 'tools/list' }), 'route'],
     ['a notification', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, _meta: META } }, listHeaders({ 'mcp-method': 'notifications/cancelled' }), 'sdk'],
     // Valid but unusual: the SDK's classification validates it, then the fast path answers.
     ['client icons (valid, validated by the SDK first)', call('templates_get', { id: 'a' }, {}, icons), callHeaders('templates_get'), 'fast'],
