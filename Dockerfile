@@ -56,4 +56,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 #   with that garbage under load (RSS ~195 MB at 200 connections, ~120 MB with it), for no
 #   measurable CPU per request (CPU time per request, interleaved runs; README). It is a growth factor, not a limit:
 #   the heap still grows as far as live data needs.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "dist/src/cli.js"]
+# --liftoff-only: WebAssembly is compiled by V8's baseline compiler only. The only WebAssembly in
+#   the server is undici's HTTP parser (llhttp); on Node.js 24 its optimised tier-up took ~10 MB
+#   of RSS after the first few hundred upstream calls, for no measurable CPU per request
+#   (bench/cpu.mjs with TARGET_NODE_ARGS, interleaved runs). JavaScript is not affected.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--liftoff-only", "dist/src/cli.js"]

@@ -52,7 +52,7 @@ t.test('multi-stage: build with dev dependencies, run with production dependenci
   t.ok(runtime.includes('USER node'), 'runs as the unprivileged node user')
   t.ok(runtime.indexOf('USER node') > runtime.findIndex((l) => l.startsWith('RUN npm ci')), 'after installing')
   // The V8 flags are measured by npm run bench (which reads them from here) and explained in the README.
-  t.same(execForm(runtime.find((l) => l.startsWith('ENTRYPOINT'))!, 'ENTRYPOINT'), ['node', '--max-semi-space-size=4', '--heap-growing-percent=50', 'dist/src/cli.js'])
+  t.same(execForm(runtime.find((l) => l.startsWith('ENTRYPOINT'))!, 'ENTRYPOINT'), ['node', '--max-semi-space-size=4', '--heap-growing-percent=50', '--liftoff-only', 'dist/src/cli.js'])
   t.ok(runtime.includes('EXPOSE 8787'))
 })
 
