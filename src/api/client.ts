@@ -330,9 +330,20 @@ function withoutSecrets (err: ApiError, c: Credentials): ApiError {
 
 type ParsedBody = { kind: 'json', value: unknown } | { kind: 'empty' } | { kind: 'html' } | { kind: 'invalid', text: string }
 
+const HTML_TYPE = /text\/html/i
+
 function parseBody (text: string, ctype: string): ParsedBody {
+  // The usual answer, a JSON object or array, goes straight to the parser.
+  const first = text.charCodeAt(0)
+  if ((first === 0x7b || first === 0x5b) && !HTML_TYPE.test(ctype)) {
+    try {
+      return { kind: 'json', value: JSON.parse(text) }
+    } catch {
+      return { kind: 'invalid', text }
+    }
+  }
   if (text.trim() === '') return { kind: 'empty' }
-  if (/text\/html/i.test(ctype) || /^\s*<(!doctype|html)/i.test(text)) return { kind: 'html' }
+  if (HTML_TYPE.test(ctype) || /^\s*<(!doctype|html)/i.test(text)) return { kind: 'html' }
   try {
     return { kind: 'json', value: JSON.parse(text) }
   } catch {
@@ -391,17 +402,36 @@ function buildQuery (q: Record<string, QueryValue> | undefined): string {
 }
 
 async function readLimited (body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > max) {
-      body.destroy()
-      throw new UpstreamUnavailableError('too_large', `the API's response exceeded ${Math.round(max / 1024 / 1024)} MB and was discarded`)
+  // Events rather than `for await`: no async iterator per call on the hot path.
+  return await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > max) {
+        cleanup()
+        // Destroying the body makes undici emit "Request aborted": nothing waits for it any more.
+        body.on('error', () => {})
+        body.destroy()
+        reject(new UpstreamUnavailableError('too_large', `the API's response exceeded ${Math.round(max / 1024 / 1024)} MB and was discarded`))
+        return
+      }
+      chunks.push(chunk)
     }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+    const onEnd = () => { cleanup(); resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')) }
+    const onError = (err: Error) => { cleanup(); reject(err) }
+    const onClose = () => { cleanup(); reject(Object.assign(new Error('the response body closed before its end'), { code: 'UND_ERR_ABORTED' })) }
+    const cleanup = () => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+      body.off('close', onClose)
+    }
+    body.on('data', onData)
+    body.once('end', onEnd)
+    body.once('error', onError)
+    body.once('close', onClose)
+  })
 }
 
 function timeoutError (ms: number): UpstreamUnavailableError {

@@ -264,11 +264,19 @@ type Checked =
  * missing or wrong they wait for it (they may rely on it).
  */
 function checkArguments (tool: RegisteredTool, args: Record<string, unknown>): Checked {
-  const refused = tool.acceptsInput(args) ? [] : describeErrors(tool, args)
-  const bad = new Set(refused.map((r) => r.arg))
-  const usable = Object.fromEntries(Object.entries(args).filter(([k]) => !bad.has(k)))
-  const problems = refused.map((r) => r.line)
-  if (!tool.acceptsInput(usable)) return { ok: false, problems }
+  let usable: Validated<'input'> & Record<string, unknown>
+  const problems: string[] = []
+  if (tool.acceptsInput(args)) {
+    // Valid as they are: a copy of what passed, not a second check of the same members.
+    usable = { ...args } as Validated<'input'> & Record<string, unknown>
+  } else {
+    const refused = describeErrors(tool, args)
+    const bad = new Set(refused.map((r) => r.arg))
+    const rest = Object.fromEntries(Object.entries(args).filter(([k]) => !bad.has(k)))
+    problems.push(...refused.map((r) => r.line))
+    if (!tool.acceptsInput(rest)) return { ok: false, problems }
+    usable = rest
+  }
   const numberId = tool.takesNumberId ? usable[NUMBER_ID_PARAM] as string | undefined : undefined
   // The tool's own functions never see the registry's whatsappNumberId (it travels as a header),
   // nor the send guards' arguments (src/guard reads them before the tool runs; never sent).
