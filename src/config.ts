@@ -130,7 +130,7 @@ export const SETTINGS = {
     env: 'MCP_FAST_PATH',
     group: 'Limits',
     default: true,
-    description: '`true`: answer well-formed `tools/call` and `tools/list` without the SDK\'s per-request plumbing (the same answers, about half the CPU); `false`: every request goes through the SDK.'
+    description: '`true`: answer well-formed `tools/call` and `tools/list`, and a session\'s `initialize`, `ping` and `server/discover`, without the SDK\'s per-request plumbing (the same answers, about half the CPU; over stdio the SDK then loads at the first tool call); `false`: every request goes through the SDK.'
   }),
   allowedHosts: s(list(), {
     env: 'MCP_ALLOWED_HOSTS',

@@ -1,17 +1,24 @@
 // The stdio entry: one process, one credential (from the environment), the same registry and
 // server factory as HTTP, over the SDK's stdio entry (both protocol eras). stdout carries
-// JSON-RPC only; logs go to stderr. `stdioMain` is the whole stdio start-up; the build also
+// JSON-RPC only; logs go to stderr. A 2025-era session's opening requests (initialize, ping,
+// tools/list, notifications) are answered as the SDK answers them without loading it (the fast
+// path's gate and answers, src/mcp/gate.ts and fast-path.ts); the SDK is loaded for the first
+// request they do not cover (a tool call, a 2026-07-28 message, anything unusual), and is handed
+// the session's initialize first so it knows the client's capabilities. `stdioMain` is the whole stdio start-up; the build also
 // bundles this module into dist/src/stdio.bundle.cjs (scripts/bundle.mjs), which the CLI loads
 // for a fast cold start (src/stdio-loader.ts): nothing here may import Fastify, the sandbox,
 // undici or Ajv eagerly.
-import { serveStdio } from '@modelcontextprotocol/server/stdio'
 import closeWithGrace from 'close-with-grace'
 import type { Readable, Writable } from 'node:stream'
 import type { Logger } from 'pino'
+import type { JSONRPCMessage } from '@modelcontextprotocol/server'
 import { ConfigError, envCredentials, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { ApiClient } from './api/client.js'
 import type { Credentials } from './api/credentials.js'
-import { buildRegistry, createMcpServer, SERVED_VERSIONS, type CallScope } from './mcp/server.js'
+import { buildRegistry, type CallScope } from './mcp/scope.js'
+import { SERVED_VERSIONS } from './mcp/versions.js'
+import { fastNotification, fastRequest } from './mcp/gate.js'
+import { fastAnswer } from './mcp/fast-path.js'
 import { createLogger } from './logger.js'
 import { Confirmer } from './confirm/gate.js'
 import { storeConsumeOnce } from './confirm/state.js'
@@ -44,6 +51,9 @@ export interface StdioHandle {
   /** Closes at once (requests in flight are aborted, not answered). */
   close(): Promise<void>
 }
+
+/** The id under which the session's initialize is handed to the SDK again (never a client's). */
+const REPLAYED_ID = 'pilot-status/replayed-initialize'
 
 /** How long the last answers may take to leave the process once everything is closed. */
 const FLUSH_MS = 5000
@@ -83,13 +93,54 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
   const observer = telemetry && new StdioObserver(telemetry)
   wire.observer = observer
   const ended = new Promise<EndReason>((resolve) => { wire.onend = resolve })
-  const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator, pushElicitation: true, operationOf: observer && ((id) => observer.operationOf(id)) }), {
-    transport: wire,
-    onerror: (err) => logger.error({ err }, 'stdio transport error')
-  })
+  const onerror = (err: Error) => logger.error({ err }, 'stdio transport error')
+  wire.onerror = onerror
+
+  // The session's opening requests, answered without the SDK while it is not loaded.
+  let initialize: (JSONRPCMessage & { id: string | number }) | undefined
+  const never = new AbortController().signal
+  const fast = (m: unknown): boolean => {
+    if (fastNotification(m, undefined)) {
+      wire.received(m as JSONRPCMessage)
+      return true
+    }
+    const req = fastRequest(m, undefined, view)
+    if (req === undefined || req.method === 'tools/call') return false
+    wire.received(m as JSONRPCMessage)
+    if (req.method === 'initialize') initialize = m as JSONRPCMessage & { id: string | number }
+    fastAnswer(api, req, scope, never, () => '')
+      .then((answer) => wire.send(JSON.parse(answer.json) as JSONRPCMessage))
+      .catch((err: unknown) => onerror(err as Error))
+    return true
+  }
+  // The SDK, loaded for the first message the lines above leave to it.
+  let sdk: Promise<{ close(): Promise<void> }> | undefined
+  const startSdk = () => (sdk ??= (async () => {
+    const [{ serveStdio }, { createMcpServer }, { deserializeMessage }] = await Promise.all([
+      import('@modelcontextprotocol/server/stdio'),
+      import('./mcp/server.js'),
+      import('@modelcontextprotocol/server')
+    ])
+    const handle = serveStdio(() => createMcpServer({ api, defaultScope: scope, validator, pushElicitation: true, operationOf: observer && ((id) => observer.operationOf(id)) }), {
+      transport: wire,
+      onerror
+    })
+    // serveStdio has taken the wire's messages: the initialize answered here goes to it first
+    // (its answer is not written again), then every line held while it loaded.
+    wire.attachSdk(deserializeMessage, initialize && { ...initialize, id: REPLAYED_ID })
+    return handle
+  })())
+  wire.needSdk = () => { startSdk().catch((err: unknown) => logger.error({ err }, 'stdio: the MCP SDK could not be loaded')) }
+  // MCP_FAST_PATH=false: every message through the SDK, loaded now.
+  if (config.fastPath) wire.fast = fast
+  else wire.needSdk()
+  wire.start().catch(onerror)
+
   let closing: Promise<void> | undefined
   const close = () => (closing ??= (async () => {
-    await handle.close()
+    const served = await sdk?.catch(() => undefined)
+    if (served) await served.close()
+    else await wire.close()
     observer?.close()
     await api.close()
     await io.guards?.close()
@@ -99,6 +150,8 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     close,
     async finish (graceMs, fatal = false) {
       wire.stopReading()
+      // Lines read while the SDK was loading are handed to it (and counted) once it is there.
+      if (sdk) await sdk.catch(() => {})
       if (wire.unanswered > 0) logger.debug({ requests: wire.unanswered }, 'stdio: finishing the requests already read')
       let cutOff = 0
       if (!await wire.whenAnswered(fatal ? 0 : graceMs)) {

@@ -3,12 +3,13 @@
 // and a request cut off at shutdown is answered exactly once.
 import t from 'tap'
 import { PassThrough, Writable } from 'node:stream'
-import type { JSONRPCMessage } from '@modelcontextprotocol/server'
+import { deserializeMessage, type JSONRPCMessage } from '@modelcontextprotocol/server'
 import { StdioWire, type EndReason } from '../../src/stdio-transport.js'
 
 function setup (stdout: Writable = new PassThrough()) {
   const stdin = new PassThrough()
   const wire = new StdioWire(stdin, stdout)
+  wire.attachSdk(deserializeMessage)
   const inbound: JSONRPCMessage[] = []
   const errors: Error[] = []
   const ends: EndReason[] = []
@@ -119,4 +120,50 @@ t.test('a message over the read limit ends the input (it cannot be re-synchronis
   await tick()
   t.match(errors[0]?.message, /ReadBuffer exceeded maximum size/)
   t.same(ends, ['input'])
+})
+
+t.test('before the SDK: fast takes what it answers, the first line it leaves asks for the SDK and waits with every later line', async (t) => {
+  const stdin = new PassThrough()
+  const out: string[] = []
+  const stdout = new Writable({ write (chunk, _enc, cb) { out.push(...String(chunk).split('\n').filter(Boolean)); cb() } })
+  const wire = new StdioWire(stdin, stdout)
+  const inbound: JSONRPCMessage[] = []
+  let asked = 0
+  const taken: unknown[] = []
+  wire.fast = (m) => {
+    if ((m as { method?: string }).method !== 'ping') return false
+    taken.push(m)
+    wire.received(m as JSONRPCMessage)
+    wire.send({ jsonrpc: '2.0', id: (m as { id: number }).id, result: {} }).catch(() => {})
+    return true
+  }
+  wire.needSdk = () => { asked++ }
+  await wire.start()
+  await wire.start() // serveStdio starts it again: nothing is attached twice
+  const line = (m: unknown) => stdin.write(JSON.stringify(m) + '\n')
+  line({ jsonrpc: '2.0', id: 1, method: 'ping' })
+  stdin.write('not json\n')
+  line({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x' } })
+  line({ jsonrpc: '2.0', id: 3, method: 'ping' })
+  line({ jsonrpc: '2.0', id: 4, extra: 1, method: 'tools/list' })
+  await tick()
+  t.same(taken.map((m) => (m as { id: number }).id), [1], 'fast answered the ping before any other line')
+  t.same(out.map((l) => JSON.parse(l).id), [1])
+  t.equal(asked, 1, 'the SDK was asked for once')
+  t.equal(wire.unanswered, 0, 'the answered ping is not pending; held lines are counted once delivered')
+  t.same(inbound, [], 'nothing delivered while the SDK loads')
+
+  wire.onmessage = (m) => {
+    inbound.push(m)
+    if ('id' in m && 'method' in m) wire.send({ jsonrpc: '2.0', id: m.id, result: { echoed: m.method } }).catch(() => {})
+  }
+  wire.attachSdk(deserializeMessage, { jsonrpc: '2.0', id: 'replayed', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 'c', version: '1' } } })
+  await tick()
+  t.same(inbound.map((m) => 'id' in m ? m.id : undefined), ['replayed', 2, 3], 'the replayed initialize first, then the held lines in order; the invalid one dropped as the SDK drops it')
+  t.same(out.map((l) => JSON.parse(l).id), [1, 2, 3], 'the answer to the replayed initialize is not written')
+  t.equal(wire.unanswered, 0)
+  wire.fast = () => { throw new Error('fast is not asked once the SDK is attached') }
+  line({ jsonrpc: '2.0', id: 5, method: 'ping' })
+  await tick()
+  t.same(inbound.map((m) => 'id' in m ? m.id : undefined), ['replayed', 2, 3, 5], 'after the SDK, every line goes to it')
 })
