@@ -4,7 +4,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import { pino } from 'pino'
-import { PassThrough, Writable } from 'node:stream'
+import { Writable } from 'node:stream'
 import pilotStatusMcp from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { runStdio } from '../../src/stdio.js'
@@ -14,6 +14,7 @@ import { ALL_TOOLS } from '../../tools/index.js'
 import { upstream, TO } from '../guard/helpers.js'
 import { rawPost } from '../helper.js'
 import { auditLines } from './helpers.js'
+import { stdioPipes } from '../stdio/pipes.js'
 
 const KEY = 'ps_audit_logger_key'
 const SEND = { name: 'messages_send', arguments: { destinationNumber: TO, text: 'hi' } }
@@ -47,14 +48,7 @@ t.test('stdio: the audit line goes to the process logger (stderr), credential ki
   const up = await upstream(t)
   const config = loadConfig({ PILOT_STATUS_API_URL: up.url, PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'error' })
   const s = sink()
-  const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  const answers: Array<Record<string, any>> = []
-  let buf = ''
-  stdout.on('data', (d: Buffer) => {
-    buf += d.toString('utf8')
-    for (let i = buf.indexOf('\n'); i !== -1; i = buf.indexOf('\n')) { answers.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-  })
+  const { stdin, stdout, answers } = stdioPipes()
   const handle = runStdio(config, { kind: 'apiKey', key: KEY, source: 'env' }, pino({ level: config.logLevel }, s.stream), { stdin, stdout })
   t.teardown(() => handle.close())
   const line = (m: unknown) => stdin.write(JSON.stringify(m) + '\n')

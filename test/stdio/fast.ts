@@ -4,27 +4,19 @@
 // knows the client's capabilities from the initialize answered before it was there: a client
 // that declared elicitation is asked to confirm a send.
 import t, { type Test } from 'tap'
-import { PassThrough } from 'node:stream'
 import { pino } from 'pino'
 import { loadConfig } from '../../src/config.js'
 import { runStdio } from '../../src/stdio.js'
 import { fakeUpstream } from '../faults/fake-upstream.js'
+import { stdioPipes } from './pipes.js'
 
 const KEY = 'ps_stdio_fast_key'
 
 async function session (t: Test, env: Record<string, string>) {
-  const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  const answers: Array<Record<string, any>> = []
-  let buf = ''
-  stdout.on('data', (d: Buffer) => {
-    buf += d.toString('utf8')
-    for (let i = buf.indexOf('\n'); i !== -1; i = buf.indexOf('\n')) { answers.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-  })
+  const { stdin, stdout, answers, send } = stdioPipes()
   const config = loadConfig({ PILOT_STATUS_API_KEY: KEY, LOG_LEVEL: 'silent', ...env })
   const h = runStdio(config, { kind: 'apiKey', key: KEY, source: 'env' }, pino({ level: 'silent' }), { stdin, stdout })
   t.teardown(() => h.close())
-  const send = (m: unknown) => stdin.write(JSON.stringify(m) + '\n')
   const answer = async (id: unknown) => {
     for (let i = 0; i < 2000; i++) {
       const a = answers.find((x) => x.id === id)
