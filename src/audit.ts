@@ -158,7 +158,7 @@ export class AuditCall {
 
   private readonly lines: LineLoggers
 
-  constructor (tool: RegisteredTool, rawArgs: unknown, who: AuditWho, lines: LineLoggers = new LineLoggers(undefined)) {
+  constructor (tool: RegisteredTool, rawArgs: unknown, who: AuditWho, lines: LineLoggers) {
     this.tool = tool
     this.rawArgs = rawArgs
     this.who = who
@@ -245,19 +245,20 @@ export class AuditCall {
  * the logger's own bindings per line. PILOT_STATUS_AUDIT_LOG=off is the way to turn the trail off.
  */
 class LineLoggers {
-  private readonly base: AuditLogger | undefined
+  /** The server's logger, when it can make the info child and tell its own bindings (pino). */
+  private readonly base: Required<Pick<AuditLogger, 'child' | 'bindings'>> | undefined
   private info: AuditLogger | undefined
   private baseBindings: Record<string, unknown> | undefined
 
   constructor (base: AuditLogger | undefined) {
-    this.base = base
+    if (typeof base?.child === 'function' && typeof base.bindings === 'function') this.base = base as Required<AuditLogger>
   }
 
   write (log: ToolLogger, line: AuditLine): void {
     const l = log as AuditLogger
     if (l.isLevelEnabled?.('info') !== false || typeof l.child !== 'function') return l.info({ audit: line }, 'audit')
     const base = this.base
-    if (base && typeof base.child === 'function' && typeof base.bindings === 'function' && typeof l.bindings === 'function' && (l === base || Object.prototype.isPrototypeOf.call(base, l))) {
+    if (base && typeof l.bindings === 'function' && (l === base || Object.prototype.isPrototypeOf.call(base, l))) {
       this.info ??= base.child({}, { level: 'info' })
       this.baseBindings ??= base.bindings()
       const own = l === base ? {} : l.bindings()

@@ -7,6 +7,7 @@
 // From then on each line is read exactly as the SDK's own stdio transport reads it (its
 // deserializeMessage: JSON, then its JSON-RPC message schema).
 import type { Readable, Writable } from 'node:stream'
+import { isPlainObject } from './mcp/gate.js'
 import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, JSONRPCResultResponse, Transport } from '@modelcontextprotocol/server'
 
 type Id = string | number
@@ -40,7 +41,6 @@ class LineBuffer {
   }
 }
 
-const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null && !Array.isArray(m)
 /** Shape tests for messages already validated (read through the SDK's schema) or written by this server. */
 const isRequest = (m: JSONRPCMessage): m is JSONRPCRequest => 'method' in m && 'id' in m
 const isNotification = (m: JSONRPCMessage): m is JSONRPCNotification => 'method' in m && !('id' in m)
@@ -160,6 +160,17 @@ export class StdioWire implements Transport {
     return await this.write(serialize(message))
   }
 
+  /**
+   * Writes an answer already serialised (the fast path's JSON for request `id`), as send would
+   * write it: not parsed and serialised again (tools/list is ~40 KB), parsed only for an observer.
+   */
+  async answer (id: Id, json: string): Promise<void> {
+    this.observer?.sent(JSON.parse(json) as JSONRPCMessage)
+    if (!this.settle(id) && this.abandoned) return
+    if (this.closed) throw new Error('the stdio transport is closed')
+    return await this.write(json + '\n')
+  }
+
   /** Resolves once everything written has left the process (handed to the pipe), or `ms` pass. */
   async flush (ms: number): Promise<boolean> {
     const end = Date.now() + ms
@@ -233,7 +244,7 @@ export class StdioWire implements Transport {
         } catch {
           return // as the SDK's ReadBuffer: a line that is not JSON is skipped
         }
-        if (isObject(parsed) && this.fast(parsed)) return
+        if (isPlainObject(parsed) && this.fast(parsed)) return
       }
       if (this.waiting === undefined) {
         this.waiting = []

@@ -4,8 +4,8 @@
 // tools/list, notifications) are answered as the SDK answers them without loading it (the fast
 // path's gate and answers, src/mcp/gate.ts and fast-path.ts); the SDK is loaded for the first
 // request they do not cover (a tool call, a 2026-07-28 message, anything unusual), and is handed
-// the session's initialize first so it knows the client's capabilities. `stdioMain` is the whole stdio start-up; the build also
-// bundles this module into dist/src/stdio.bundle.cjs (scripts/bundle.mjs), which the CLI loads
+// the session's initialize first so it knows the client's capabilities. `stdioMain` is the
+// whole stdio start-up; the build also bundles this module into dist/src/stdio.bundle.cjs (scripts/bundle.mjs), which the CLI loads
 // for a fast cold start (src/stdio-loader.ts): nothing here may import Fastify, the sandbox,
 // undici or Ajv eagerly.
 import closeWithGrace from 'close-with-grace'
@@ -109,7 +109,7 @@ export function runStdio (config: Config, credentials: Credentials, logger: Logg
     wire.received(m as JSONRPCMessage)
     if (req.method === 'initialize') initialize = m as JSONRPCMessage & { id: string | number }
     fastAnswer(api, req, scope, never, () => '')
-      .then((answer) => wire.send(JSON.parse(answer.json) as JSONRPCMessage))
+      .then((answer) => wire.answer(req.id, answer.json))
       .catch((err: unknown) => onerror(err as Error))
     return true
   }

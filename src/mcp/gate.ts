@@ -117,12 +117,14 @@ export function checkRequest (m: Record<string, unknown>): Refusal | undefined {
 const CALL_PARAMS = new Set(['name', 'arguments', '_meta'])
 const LIST_PARAMS = new Set(['cursor', '_meta'])
 const INITIALIZE_PARAMS = new Set(['protocolVersion', 'capabilities', 'clientInfo', '_meta'])
+/** ping and server/discover carry no params of their own. */
+const META_ONLY = new Set(['_meta'])
 /** The 2025-era requests the fast path may take, with the params members each may carry. */
 const LEGACY_PARAMS = new Map<string, Set<string>>([
   ['tools/call', CALL_PARAMS],
   ['tools/list', LIST_PARAMS],
   ['initialize', INITIALIZE_PARAMS],
-  ['ping', new Set(['_meta'])]
+  ['ping', META_ONLY]
 ])
 
 /**
@@ -198,7 +200,7 @@ const CLIENT_INFO_MEMBERS = new Set(['name', 'version', 'title', 'websiteUrl', '
 const MODERN_PARAMS = new Map<string, Set<string>>([
   ['tools/call', CALL_PARAMS],
   ['tools/list', LIST_PARAMS],
-  ['server/discover', new Set(['_meta'])]
+  ['server/discover', META_ONLY]
 ])
 /** Media types the SDK's isJsonContentType reads as JSON for certain (anything else: the SDK decides). */
 const PLAIN_JSON = /^application\/json(; ?charset=utf-8)?$/i
