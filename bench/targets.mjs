@@ -22,10 +22,12 @@ if (mode === 'product' || mode === 'product-no-fast-path' || mode === 'product-o
   const { buildHttpServer } = await import(new URL('src/http.js', dist))
   const { loadConfig } = await import(new URL('src/config.js', dist))
   const { pino } = await import('pino')
+  const { createLogger } = await import(new URL('src/logger.js', dist))
   const config = loadConfig({ PILOT_STATUS_API_URL: upstream, MCP_TRANSPORT: 'http', LOG_LEVEL: 'silent', MCP_FAST_PATH: mode === 'product-no-fast-path' ? 'false' : 'true', ...(mode === 'product-otel' ? { METRICS_PORT: '0' } : {}) })
   // product-otel: telemetry on as runHttp starts it (METRICS_PORT: the SDK, metrics, trace propagation).
   if (mode === 'product-otel') await (await import(new URL('src/telemetry/start.js', dist))).startTelemetry(config, {}, pino({ level: 'silent' }))
-  app = await buildHttpServer(config, pino({ level: 'silent' }))
+  // The product's own logger (its stream, redaction), on stdout: the audit lines of sends go there.
+  app = await buildHttpServer(config, createLogger('silent', 1))
 } else if (mode === 'bare') {
   app = Fastify({ logger: false })
   const api = new ApiClient({ baseUrl: upstream })

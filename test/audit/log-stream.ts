@@ -1,0 +1,78 @@
+// The process logger's stream (src/logger.ts): lines are written off the event loop, every line
+// logged before an exit reaches stderr (process.exit, an uncaught exception, the end of the event
+// loop), and a stderr that stops taking output makes lines drop past the buffer, never stalls the
+// process, and is reported once it takes output again.
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { pathToFileURL } from 'node:url'
+import { node } from '../spawn.js'
+import { repoPath } from '../paths.js'
+
+const LOGGER = pathToFileURL(repoPath('dist/src/logger.js')).href
+
+interface Run { code: number | null, lines: Array<Record<string, unknown>>, stdout: string }
+
+/** Runs `body` in a child with `log` = createLogger('info') (stderr); its stderr's JSON lines. */
+async function child (body: string): Promise<Run> {
+  const script = `const { createLogger } = await import(${JSON.stringify(LOGGER)}); const log = createLogger('info'); ${body}`
+  const c = node(['--input-type=module', '-e', script])
+  const p = spawn(c.command, c.args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  let out = ''
+  p.stderr.on('data', (d: Buffer) => { err += d })
+  p.stdout.on('data', (d: Buffer) => { out += d })
+  const [code] = await once(p, 'close') as [number | null]
+  const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { code, lines, stdout: out }
+}
+
+const msgs = (r: Run) => r.lines.map((l) => l.msg)
+
+t.test('lines logged just before process.exit() reach stderr, in order', async (t) => {
+  const r = await child("for (let i = 0; i < 500; i++) log.info({ i }, 'line ' + i); process.exit(3)")
+  t.equal(r.code, 3)
+  t.same(msgs(r), Array.from({ length: 500 }, (_, i) => `line ${i}`))
+})
+
+t.test('a line logged before an uncaught exception reaches stderr', async (t) => {
+  const r = await child("log.info({ audit: { tool: 'messages_send', outcome: 'ok' } }, 'audit'); setImmediate(() => { throw new Error('boom') })")
+  t.equal(r.code, 1)
+  t.same(msgs(r), ['audit'])
+})
+
+t.test('a line logged as the event loop ends reaches stderr', async (t) => {
+  const r = await child("setTimeout(() => log.info('last'), 10)")
+  t.equal(r.code, 0)
+  t.same(msgs(r), ['last'])
+})
+
+t.test('stderr that takes nothing: the process goes on, lines past the buffer drop, and the drop is reported', async (t) => {
+  // A 64 KiB buffer, stderr not read until the child has logged ~1 MB (it says so on stdout).
+  const script = `const { createLogger } = await import(${JSON.stringify(LOGGER)}); const log = createLogger('info', 2, 65536)
+    const pad = 'x'.repeat(1000)
+    for (let i = 0; i < 1000; i++) log.info({ i, pad }, 'filler')
+    process.stdout.write('logged\\n')
+    process.stdin.once('data', () => setTimeout(() => { log.info('after'); setTimeout(() => process.exit(0), 50) }, 50))`
+  const c = node(['--input-type=module', '-e', script])
+  const p = spawn(c.command, c.args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  p.stderr.pause()
+  // The loop finished without blocking on stderr: the child wrote this line.
+  const [first] = await once(p.stdout, 'data') as [Buffer]
+  t.equal(String(first), 'logged\n', 'the child was not held up by its stalled stderr')
+  let err = ''
+  p.stderr.on('data', (d: Buffer) => { err += d })
+  p.stderr.resume()
+  p.stdin.write('go\n')
+  const [code] = await once(p, 'close') as [number | null]
+  t.equal(code, 0)
+  const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const fillers = lines.filter((l) => l.msg === 'filler')
+  const report = lines.find((l) => typeof l.droppedLines === 'number')
+  t.ok(fillers.length > 0 && fillers.length < 1000, `some filler lines were written, some dropped (${fillers.length} written)`)
+  t.ok(report, 'the drop is reported')
+  t.equal(report?.level, 50, 'at error level')
+  t.equal(report?.droppedLines, 1000 - fillers.length, 'with the number of lines dropped')
+  t.equal(report?.bufferBytes, 65536)
+  t.ok(lines.some((l) => l.msg === 'after'), 'logging goes on afterwards')
+})
