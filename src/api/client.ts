@@ -3,7 +3,7 @@
 // to a typed error (ApiError / UpstreamUnavailableError).
 import type { Dispatcher } from 'undici'
 import { ApiError, InvalidPathSegmentError, InvalidRequestError, UpstreamUnavailableError, type UnavailableReason } from './errors.js'
-import { credentialHeaders, fingerprint, type Credentials } from './credentials.js'
+import { credentialHeaders, memoryKey, type Credentials } from './credentials.js'
 import { USER_AGENT } from '../meta.js'
 import type { Operation, UpstreamCall } from '../telemetry/telemetry.js'
 
@@ -221,7 +221,7 @@ export class ApiClient {
 
   /** One attempt, holding one of the credential's upstream slots from before sending until the body is read. */
   private async once<T> (req: ApiRequest, opts: CallOptions, deadline: number, up: UpstreamCall | undefined): Promise<ApiResponse<T>> {
-    const key = fingerprint(opts.credentials)
+    const key = memoryKey(opts.credentials)
     const waiting = this.slots.acquire(key, deadline, opts.signal, this.timeoutMs)
     if (waiting) await waiting
     try {

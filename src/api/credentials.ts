@@ -32,5 +32,15 @@ export function fingerprint (c: Credentials): string {
   return fp
 }
 
+/**
+ * A key that tells credentials apart in this process's memory (kind and secret), for structures
+ * that forget it when the credential's requests end (the upstream queue's per-credential slots).
+ * The secret itself: never logged, stored or sent anywhere. Cheaper than `fingerprint` (no hash),
+ * which matters on the read path, where nothing else needs the fingerprint.
+ */
+export function memoryKey (c: Credentials): string {
+  return c.kind === 'bearer' ? `b\0${c.token}` : c.kind === 'apiKey' ? `k\0${c.key}` : `i\0${c.keyId}`
+}
+
 /** Fingerprints by credentials object: one request's (the upstream queue, the send guards and the audit line each ask) is hashed once. */
 const FINGERPRINTS = new WeakMap<Credentials, string>()

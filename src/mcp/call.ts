@@ -113,7 +113,8 @@ function toResult (tool: RegisteredTool, data: unknown, args: Validated<'input'>
   // Compact: the text is read by a model and every indentation byte is paid for in its context on
   // every call; a summary line leads and the JSON stays the whole answer (clients that ignore
   // structuredContent lose nothing).
-  let json = JSON.stringify(shown)
+  const rawJson = JSON.stringify(shown) as string | undefined
+  let json = rawJson as string
   let text: string
   if (def.untrusted) {
     // '<' escaped so no message text can close the fence; still valid JSON.
@@ -128,7 +129,28 @@ function toResult (tool: RegisteredTool, data: unknown, args: Validated<'input'>
     else content.push({ type: m.type, data: m.data, mimeType: m.mimeType })
   }
   // An object whenever the API kept its documented shapes; what else came is passed on as it came.
-  return { content, structuredContent: data as Record<string, unknown> }
+  const result: ToolResult = { content, structuredContent: data as Record<string, unknown> }
+  // The answer's JSON, from the data's JSON made above: the fast path sends it without serialising
+  // the data a second time (a default list page is tens of KB).
+  const dataJson = shown === data ? rawJson : undefined
+  if (media.length === 0 && dataJson !== undefined) SERIALISED.set(result, `{"content":[{"type":"text","text":${JSON.stringify(text)}}],"structuredContent":${dataJson}}`)
+  return result
+}
+
+/** Results of toResult with their JSON, exactly JSON.stringify(result); see resultJson. */
+const SERIALISED = new WeakMap<ToolResult, string>()
+
+/**
+ * JSON.stringify(result), reusing the JSON toResult made while building it. Results are never
+ * changed after they are made (a change makes a new object, which is serialised afresh).
+ */
+export function resultJson (result: ToolResult): string {
+  return SERIALISED.get(result) ?? JSON.stringify(result)
+}
+
+/** The JSON toResult made for this result (only `content` and `structuredContent` in it), if it made one. */
+export function madeJson (result: ToolResult): string | undefined {
+  return SERIALISED.get(result)
 }
 
 /** What the MCP schema accepts for image/audio data and resource blobs: a MIME type and base64 that atob() decodes. */

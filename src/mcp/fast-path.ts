@@ -7,7 +7,7 @@
 // Which requests take it is decided by one gate per era, in gate.ts; this module only runs them.
 import type { ServerContext } from '@modelcontextprotocol/server'
 import type { ApiClient } from '../api/client.js'
-import type { AuthChallenge, CallOutcome, ToolResult } from './call.js'
+import { madeJson, resultJson, type AuthChallenge, type CallOutcome, type ToolResult } from './call.js'
 import type { FastRequest, Id, ModernEnvelope } from './gate.js'
 import type { ToolView } from './registry.js'
 import { INSTRUCTIONS, LIST_TTL_MS, SERVER_CAPABILITIES, SERVER_INFO, runTool, type CallScope } from './scope.js'
@@ -19,8 +19,8 @@ export interface Answer {
   auth?: AuthChallenge
 }
 
-function response (id: Id, resultJson: string): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`
+function response (id: Id, result: string): string {
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`
 }
 
 /**
@@ -41,7 +41,7 @@ export function fastAnswer (api: ApiClient, req: FastRequest, scope: CallScope, 
     call.then((outcome) => {
       signal.removeEventListener('abort', onAbort)
       if (signal.aborted) resolve({ json: cancelled() })
-      else resolve({ json: response(id, JSON.stringify(modern ? modernResult(outcome.result) : outcome.result)), ...(outcome.kind === 'auth' ? { auth: outcome.challenge } : {}) })
+      else resolve({ json: response(id, modern ? modernResultJson(outcome.result) : resultJson(outcome.result)), ...(outcome.kind === 'auth' ? { auth: outcome.challenge } : {}) })
     }, (err: unknown) => {
       // callTool turns every failure into a tool result; this is a bug, answered as the SDK would.
       signal.removeEventListener('abort', onAbort)
@@ -112,6 +112,15 @@ export function modernResult (result: ToolResult): Record<string, unknown> {
   let r = result as Record<string, unknown>
   if (r.content === undefined && !FOREIGN_FAMILY_KEYS.some((k) => k in r)) r = { ...r, content: [] }
   return stampIdentity(r.resultType === undefined ? { ...r, resultType: 'complete' } : r)
+}
+
+/** What modernResult adds to a result that has `content` and no `resultType` or `_meta`, as JSON. */
+const MODERN_TAIL = `,"resultType":"complete","_meta":${JSON.stringify({ [SERVER_INFO_META_KEY]: SERVER_INFO })}}`
+
+/** JSON.stringify(modernResult(result)), without serialising the data again when toResult made the result. */
+export function modernResultJson (result: ToolResult): string {
+  const made = madeJson(result)
+  return made === undefined ? JSON.stringify(modernResult(result)) : made.slice(0, -1) + MODERN_TAIL
 }
 
 function stampIdentity (r: Record<string, unknown>): Record<string, unknown> {
