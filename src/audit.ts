@@ -9,6 +9,7 @@ import { acceptedArguments, normaliseArgs, type CallOutcome } from './mcp/call.j
 import type { RegisteredTool } from './mcp/registry.js'
 import { asksByDefault } from './confirm/policy.js'
 import type { ToolLogger } from '../tools/define.js'
+import { writeOwnLine } from './logger.js'
 
 /** The contract's version; a change that is not an added optional field raises it. */
 export const AUDIT_VERSION = 1
@@ -255,6 +256,8 @@ class LineLoggers {
   }
 
   write (log: ToolLogger, line: AuditLine): void {
+    // The process logger (stdio, the HTTP server's own): the line serialised here, once.
+    if (writeOwnLine(log, `,"audit":${JSON.stringify(line)},"msg":"audit"`)) return
     const l = log as AuditLogger
     if (l.isLevelEnabled?.('info') !== false || typeof l.child !== 'function') return l.info({ audit: line }, 'audit')
     const base = this.base

@@ -46,7 +46,34 @@ export function createLogger (level: LogLevel, dest = 2, bufferBytes = LOG_BUFFE
     }
   }, stream)
   reportDrops(stream, logger, bufferBytes)
+  OWN.add(logger)
   return logger
+}
+
+/** Loggers createLogger made (their children share the prototype chain). */
+const OWN = new WeakSet<object>()
+const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym, mixinSym, nestedKeySym, formattersSym } = pino.symbols
+// Present in pino's runtime symbols, missing from its type declarations.
+const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol>).msgPrefixSym
+const INFO = 30
+
+/**
+ * Writes one `info` line whose fields after the bindings are already JSON (`fields`: `,"key":value…`,
+ * the message included), whatever the logger's level — exactly the line `log.info(obj, msg)` at
+ * level info would write, minus pino's per-key work (redaction, serializers) that such a line does
+ * not need. Only for loggers createLogger made and their children, without a mixin, message
+ * prefix, nested key or log formatter; returns false for any other logger (write it through pino).
+ * For lines that can hold no secret by construction (the audit trail, test/audit/secrets.ts).
+ */
+export function writeOwnLine (log: object, fields: string): boolean {
+  let p: object | null = log
+  while (p !== null && !OWN.has(p)) p = Object.getPrototypeOf(p) as object | null
+  if (p === null) return false
+  const l = log as Record<symbol, any>
+  if (l[mixinSym] !== undefined || l[msgPrefixSym] || l[nestedKeySym] || l[formattersSym]?.log) return false
+  const line: string = l[lsCacheSym][INFO] + l[timeSym]() + l[chindingsSym] + fields + l[endSym]
+  l[streamSym].write(line)
+  return true
 }
 
 /** Counts lines dropped while stderr stalled and, once it takes output again, logs how many. */

@@ -76,3 +76,36 @@ t.test('stderr that takes nothing: the process goes on, lines past the buffer dr
   t.equal(report?.bufferBytes, 65536)
   t.ok(lines.some((l) => l.msg === 'after'), 'logging goes on afterwards')
 })
+
+t.test('writeOwnLine: exactly the line pino writes for log.info(obj, msg), at any level, for the process logger and its children only', async (t) => {
+  const { createLogger, writeOwnLine } = await import('../../src/logger.js')
+  const { pino } = await import('pino')
+  const { mkdtempSync, openSync, readFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const file = join(mkdtempSync(join(tmpdir(), 'ps-log-')), 'log')
+  const root = createLogger('info', openSync(file, 'w'))
+  const child = root.child({ reqId: 'req-7' }).child({ extra: 'x"y' })
+  const audit = { v: 1, time: '2026-12-03T09:00:00.000Z', tool: 'messages_send', credential: '3f1c9a0b5d2e4f61', target: '+5511912345678 <é>', outcome: 'ok' }
+  const fields = `,"audit":${JSON.stringify(audit)},"msg":"audit"`
+  for (const l of [root, child]) {
+    l.info({ audit }, 'audit')
+    t.equal(writeOwnLine(l, fields), true, 'taken by the process logger and its children')
+  }
+  const quietFile = file + '.quiet'
+  const quiet = createLogger('silent', openSync(quietFile, 'w'))
+  quiet.info({ audit }, 'audit')
+  t.equal(writeOwnLine(quiet.child({ reqId: 'req-8' }), fields), true, 'written whatever the level')
+  t.equal(writeOwnLine(pino(), fields), false, 'not another pino logger')
+  t.equal(writeOwnLine(root.child({}, { msgPrefix: '[p] ' }), fields), false, 'not a child with a message prefix')
+  // Written off the event loop: wait until the five lines are there.
+  const count = () => readFileSync(file, 'utf8').split('\n').length - 1 + readFileSync(quietFile, 'utf8').split('\n').length - 1
+  for (let i = 0; i < 500 && count() < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.replace(/"time":\d+/, '"time":0'))
+  lines.push(...readFileSync(quietFile, 'utf8').trim().split('\n'))
+  t.equal(lines.length, 5, 'four lines, and one of the silent logger')
+  t.equal(lines[1], lines[0], 'the root logger\'s line, byte for byte')
+  t.equal(lines[3], lines[2], 'a child\'s line (its bindings) byte for byte')
+  t.match(JSON.parse(lines[3]), { level: 30, reqId: 'req-7', extra: 'x"y', audit, msg: 'audit' })
+  t.match(JSON.parse(lines[4]), { level: 30, reqId: 'req-8', audit })
+})
