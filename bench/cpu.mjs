@@ -2,10 +2,8 @@
 // against the bare route: a steadier comparison than req/s on a shared 2-core machine, where
 // autocannon and the upstream compete for the same cores. Linux only (/proc).
 // Usage: [TARGET_NODE_ARGS='--flag …'] node bench/cpu.mjs [product,bare,per-request,pattern] [read|send]
-import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
-import { start, stop } from './lib.mjs'
-const cpu = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10 } // ms (CLK_TCK 100)
+import { cpuMs as cpu, start, stop } from './lib.mjs'
 const H = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': 'ps_b' }
 const kind = process.argv[3] ?? 'read'
 const body = kind === 'send'

@@ -75,6 +75,16 @@ export function rssMb (pid) {
   } catch { return undefined }
 }
 
+/** A process's CPU time so far (user + system) in ms, from /proc (Linux; undefined elsewhere). */
+export function cpuMs (pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12])) * 1000 / CLOCK_TICKS
+  } catch { return undefined }
+}
+/** USER_HZ: the unit of /proc/<pid>/stat's times; 100 on every Linux build that matters here. */
+const CLOCK_TICKS = 100
+
 /** Samples a process's RSS every `everyMs` until stopped; returns { stop(): { max, samples } }. */
 export function sampleRss (pid, everyMs = 100) {
   const samples = []

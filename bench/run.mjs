@@ -12,11 +12,11 @@
 //   6. characters per default answer of the list tools (the text block, the same data as compact
 //      JSON, as pretty-printed JSON), against the sandbox.
 // Prints a table and one JSON line. `--readme` also writes the table into README.md.
-// Usage: npm run bench [-- --duration 8 --rounds 3 --connections 50 --only read-product,read-bare,memory --cli <dist/src/cli.js> --readme]
+// Usage: npm run bench [-- --duration 8 --rounds 3 --warmup 4 --connections 50 --only read-product,read-bare,memory --cli <dist/src/cli.js> --readme]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { bareNode, machine, median, memory as memoryOf, round1, rssMb, sampleMemory, sampleRss, start, startProduct, stdioColdStart, stop } from './lib.mjs'
+import { bareNode, cpuMs, machine, median, memory as memoryOf, round1, rssMb, sampleMemory, sampleRss, start, startProduct, stdioColdStart, stop } from './lib.mjs'
 
 const argv = process.argv.slice(2)
 const flag = (name, fallback) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : fallback }
@@ -24,6 +24,9 @@ const duration = Number(flag('duration', 8))
 // Scenarios run in interleaved rounds and each row reports its median round: on a shared
 // machine one run of a scenario can land in a noisy second and skew a ratio.
 const rounds = Number(flag('rounds', 3))
+// Each round starts a fresh server: its warm-up must let V8 optimise the request path (the
+// product has more code to optimise than the bare route; a short warm-up measures its JIT).
+const warmup = Number(flag('warmup', 4))
 const connections = Number(flag('connections', 50))
 const only = flag('only') ? new Set(flag('only').split(',')) : undefined
 const writeReadme = argv.includes('--readme')
@@ -151,13 +154,18 @@ try {
         listBytes = Buffer.byteLength(text)
         if (JSON.parse(text).result?.tools?.length !== 56) throw new Error(`tools/list did not list 56 tools: ${text.slice(0, 200)}`)
       }
-      await autocannon({ ...opts, duration: 2 }) // warm-up
+      await autocannon({ ...opts, duration: warmup })
       const before = await stats()
+      const cpu0 = cpuMs(target.child.pid)
       const r = await autocannon({ ...opts, duration })
+      const cpu1 = cpuMs(target.child.pid)
       const after = await stats()
       ;(runs[s.id] ??= []).push({
         label: s.label,
         rps: Math.round(r.requests.average),
+        // The server's CPU time per request (user + system): steadier than req/s on a shared
+        // machine, where autocannon, the upstream and the server take turns on the same cores.
+        cpuUs: cpu0 === undefined ? undefined : Math.round((cpu1 - cpu0) * 1000 / r.requests.total),
         p50: r.latency.p50,
         p99: r.latency.p99,
         errors: r.errors + r.timeouts + r.non2xx,
@@ -170,7 +178,7 @@ try {
   }
   for (const [id, list] of Object.entries(runs)) {
     const sorted = [...list].sort((a, b) => a.rps - b.rps)
-    results[id] = { ...sorted[Math.floor((sorted.length - 1) / 2)], errors: list.reduce((n, r) => n + r.errors, 0), roundsRps: list.map((r) => r.rps) }
+    results[id] = { ...sorted[Math.floor((sorted.length - 1) / 2)], errors: list.reduce((n, r) => n + r.errors, 0), roundsRps: list.map((r) => r.rps), roundsCpuUs: list.map((r) => r.cpuUs) }
   }
 
   // 4: memory of the product server, idle and at 200 concurrent connections, started through its
@@ -255,6 +263,13 @@ const ratio = (a, b) => {
   if (!ra || !rb || ra.length !== rb.length) return undefined
   return Math.round(median(ra.map((x, i) => x / rb[i])) * 100) / 100
 }
+/** The same for CPU time per request: the bare route's over the row's (higher is cheaper, as for req/s). */
+const cpuRatio = (a, b) => {
+  const ca = results[a]?.roundsCpuUs
+  const cb = results[b]?.roundsCpuUs
+  if (!ca || !cb || ca.includes(undefined) || cb.includes(undefined)) return undefined
+  return Math.round(median(ca.map((x, i) => cb[i] / x)) * 100) / 100
+}
 const ratios = {
   readProductOverBare: ratio('read-product', 'read-bare'),
   sendProductOverBare: ratio('send-product', 'send-bare'),
@@ -283,13 +298,14 @@ const targets = {
 }
 const m = machine()
 const lines = []
-lines.push(`Machine: ${m}. Compare rows of one run, not runs. ${connections} connections, ${duration} s per scenario after a 2 s warm-up, ${rounds} interleaved rounds (median round shown, errors summed; "× bare route" is the median of the ratios within each round); zero-latency upstream on loopback.`, '')
+lines.push(`Machine: ${m}. Compare rows of one run, not runs. ${connections} connections, ${duration} s per scenario after a ${warmup} s warm-up, ${rounds} interleaved rounds (median round shown, errors summed; "× bare route" is the median of the ratios within each round; "CPU µs/req" is the server process's CPU time per request, and its "×" the bare route's over the row's); zero-latency upstream on loopback.`, '')
 const bareOf = (id) => (id.startsWith('send') ? 'send-bare' : 'read-bare')
 if (Object.keys(results).length > 0) {
-  lines.push('| scenario | req/s | × bare route | p50 ms | p99 ms | errors | upstream calls / TCP connections |', '|---|---:|---:|---:|---:|---:|---:|')
+  lines.push('| scenario | req/s | × bare route | CPU µs/req (×) | p50 ms | p99 ms | errors | upstream calls / TCP connections |', '|---|---:|---:|---:|---:|---:|---:|---:|')
   for (const [id, r] of Object.entries(results)) {
     const x = id.endsWith('-bare') ? '1' : ratio(id, bareOf(id)) ?? ''
-    lines.push(`| ${r.label} | ${r.rps} | ${x} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamCalls} / ${r.upstreamConnections} |`)
+    const cpu = r.cpuUs === undefined ? '' : `${median(r.roundsCpuUs)} (${id.endsWith('-bare') ? 1 : cpuRatio(id, bareOf(id)) ?? ''})`
+    lines.push(`| ${r.label} | ${r.rps} | ${x} | ${cpu} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamCalls} / ${r.upstreamConnections} |`)
   }
   lines.push('')
 }
