@@ -12,8 +12,9 @@
 // the temporary directory private to the user (created 0700; a folder that is not the user's own,
 // or that others may write to, is not used). Nothing is cached under NODE_V8_COVERAGE or with
 // NODE_DISABLE_COMPILE_CACHE set (Node's own switch for its compile cache). Any failure to read or
-// write the cache only costs the compile it would have saved.
-import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+// write the cache only costs the compile it would have saved. Writing a new cache deletes the
+// folder's cache files that no start has used for 14 days (those of older versions, say).
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -28,6 +29,19 @@ const PARAMS = 'exports, require, module, __filename, __dirname, __bundleUrl, __
 
 /** How long a session serves before the code it compiled is written to the cache (or at exit, if sooner). */
 const SAVE_AFTER_MS = 3000
+
+const DAY_MS = 86_400_000
+/**
+ * Cache files of other bundles or Node.js versions (an upgrade leaves the old one behind) are
+ * deleted when a new cache is written, once no start has used them for this long. Two installs
+ * used side by side (two clients pinning two versions) keep their caches: each start that uses
+ * its cache marks it used (at most once a day).
+ */
+const UNUSED_FOR_MS = 14 * DAY_MS
+/** A temporary file this old is a write that never finished (a killed process). */
+const TMP_LEFT_FOR_MS = DAY_MS
+const CACHE_NAME = /^stdio-[0-9a-f]{64}-v[0-9.]+-[a-z0-9]+\.bin$/
+const TMP_NAME = /^stdio-[0-9a-f]{64}-v[0-9.]+-[a-z0-9]+\.bin\.\d+\.tmp$/
 
 export type CacheState = 'off' | 'absent' | 'accepted' | 'rejected'
 
@@ -82,6 +96,7 @@ export function loadStdioBundle<T> (file: string, opts: LoadOptions = {}): Loade
   // (the linked source map and stack traces stay right).
   const script = new Script(`(function (${PARAMS}) {${source}\n})`, { filename: file, cachedData })
   const cache: CacheState = !cacheFile ? 'off' : cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'accepted'
+  if (cache === 'accepted') markUsed(cacheFile!)
   const url = pathToFileURL(file)
   const load = async (specifier: string): Promise<unknown> => await import(specifier.startsWith('.') ? new URL(specifier, url).href : specifier)
   const module = { exports: {} as T }
@@ -100,6 +115,7 @@ export function loadStdioBundle<T> (file: string, opts: LoadOptions = {}): Loade
     } catch {
       try { unlinkSync(tmp) } catch {}
     }
+    prune(folder!, cacheFile)
   }
   return {
     exports: module.exports,
@@ -113,5 +129,28 @@ export function loadStdioBundle<T> (file: string, opts: LoadOptions = {}): Loade
       setTimeout(save, SAVE_AFTER_MS).unref()
       process.once('exit', save)
     }
+  }
+}
+
+/** Marks a cache file used (its modification time), at most once a day; see UNUSED_FOR_MS. */
+function markUsed (file: string): void {
+  try {
+    const now = Date.now()
+    if (now - statSync(file).mtimeMs > DAY_MS) utimesSync(file, now / 1000, now / 1000)
+  } catch {}
+}
+
+/** Deletes the folder's cache files no start has used for UNUSED_FOR_MS, and temporaries left behind. */
+function prune (folder: string, keep: string): void {
+  let names: string[]
+  try { names = readdirSync(folder) } catch { return }
+  const now = Date.now()
+  for (const name of names) {
+    const path = join(folder, name)
+    const limit = CACHE_NAME.test(name) ? UNUSED_FOR_MS : TMP_NAME.test(name) ? TMP_LEFT_FOR_MS : undefined
+    if (limit === undefined || path === keep) continue
+    try {
+      if (now - statSync(path).mtimeMs > limit) unlinkSync(path)
+    } catch {}
   }
 }

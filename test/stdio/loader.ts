@@ -6,7 +6,7 @@
 // CLI session leaves a cache the next one uses. Run `npm run build` first.
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { spawnSync } from 'node:child_process'
@@ -72,6 +72,35 @@ t.test('the first load has no cache; saved, the next load uses it and runs the s
   t.equal(second.answer, 42)
   const after = statSync(first.cacheFile!)
   t.same([after.ino, after.mtimeMs], [before.ino, before.mtimeMs], 'an accepted cache is not written again')
+})
+
+t.test('a new cache deletes caches unused for 14 days and temporaries left behind; a used cache is marked used', async (t) => {
+  const dir = t.testdir({ cache: {} })
+  const cacheDir = join(dir, 'cache')
+  const other = (hash: string, version = 'v20.0.0', extra = '') => join(cacheDir, `stdio-${hash.repeat(64)}-${version}-x64.bin${extra}`)
+  const days = (n: number) => (Date.now() - n * 86_400_000) / 1000
+  const files = {
+    oldOther: other('a'),
+    recentOther: other('b', 'v24.1.0'),
+    oldTmp: other('c', 'v20.0.0', '.1234.tmp'),
+    freshTmp: other('d', 'v20.0.0', '.5678.tmp'),
+    unrelated: join(cacheDir, 'notes.txt')
+  }
+  for (const f of Object.values(files)) writeFileSync(f, 'x')
+  utimesSync(files.oldOther, days(20), days(20))
+  utimesSync(files.recentOther, days(10), days(10))
+  utimesSync(files.oldTmp, days(2), days(2))
+  utimesSync(files.unrelated, days(100), days(100))
+  const file = bundleFile(dir, BODY)
+  const first = loadInChild(file, cacheDir, true)
+  t.equal(first.cache, 'absent')
+  t.same(readdirSync(cacheDir).sort(), [first.cacheFile!, files.recentOther, files.freshTmp, files.unrelated].map((f) => f.slice(cacheDir.length + 1)).sort(),
+    'the unused cache and the old temporary are gone; a cache used 10 days ago, a fresh temporary and other files stay')
+
+  // A cache in use is marked used (at most once a day), so another install's pruning keeps it.
+  utimesSync(first.cacheFile!, days(3), days(3))
+  t.equal(loadInChild(file, cacheDir).cache, 'accepted')
+  t.ok(Date.now() - statSync(first.cacheFile!).mtimeMs < 3_600_000, 'marked used by an accepted load')
 })
 
 t.test('the bundle sees its own URL, a require from its folder, and import() as __load', async (t) => {
