@@ -240,9 +240,11 @@ export class AuditCall {
 }
 
 /**
- * The audit line is written at `info` whatever LOG_LEVEL says (warn, error, silent): a logger that
- * would drop it writes it through an `info` child for this one line, with the same bindings (the
- * request id). For the server's own logger and its descendants that child is made once and given
+ * The audit line is written at `info` whatever LOG_LEVEL says (warn, error, silent). The process
+ * logger (createLogger: stdio and the standalone HTTP server) and its children take the serialised
+ * line as it is (logger.ts writeOwnLine). Any other logger (a host's, embedded) that would drop it
+ * writes it through an `info` child for this one line, with the same bindings (the request id);
+ * for the base logger given at construction and its descendants that child is made once and given
  * the logger's own bindings per line. PILOT_STATUS_AUDIT_LOG=off is the way to turn the trail off.
  */
 class LineLoggers {

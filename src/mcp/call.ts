@@ -145,7 +145,7 @@ const SERIALISED = new WeakMap<ToolResult, string>()
  * changed after they are made (a change makes a new object, which is serialised afresh).
  */
 export function resultJson (result: ToolResult): string {
-  return SERIALISED.get(result) ?? JSON.stringify(result)
+  return madeJson(result) ?? JSON.stringify(result)
 }
 
 /** The JSON toResult made for this result (only `content` and `structuredContent` in it), if it made one. */

@@ -5,7 +5,11 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { openSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { pino } from 'pino'
+import { createLogger, writeOwnLine } from '../../src/logger.js'
 import { node } from '../spawn.js'
 import { repoPath } from '../paths.js'
 
@@ -78,12 +82,7 @@ t.test('stderr that takes nothing: the process goes on, lines past the buffer dr
 })
 
 t.test('writeOwnLine: exactly the line pino writes for log.info(obj, msg), at any level, for the process logger and its children only', async (t) => {
-  const { createLogger, writeOwnLine } = await import('../../src/logger.js')
-  const { pino } = await import('pino')
-  const { mkdtempSync, openSync, readFileSync } = await import('node:fs')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
-  const file = join(mkdtempSync(join(tmpdir(), 'ps-log-')), 'log')
+  const file = join(t.testdir(), 'log')
   const root = createLogger('info', openSync(file, 'w'))
   const child = root.child({ reqId: 'req-7' }).child({ extra: 'x"y' })
   const audit = { v: 1, time: '2026-12-03T09:00:00.000Z', tool: 'messages_send', credential: '3f1c9a0b5d2e4f61', target: '+5511912345678 <é>', outcome: 'ok' }
