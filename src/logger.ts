@@ -76,17 +76,36 @@ export function writeOwnLine (log: object, fields: string): boolean {
   return true
 }
 
-/** Counts lines dropped while stderr stalled and, once it takes output again, logs how many. */
-function reportDrops (stream: ReturnType<typeof pino.destination>, logger: Logger, bufferBytes: number): void {
+/** What reportDrops listens to on the destination (sonic-boom's events). */
+interface DropEvents {
+  on: (event: 'drop', listener: (data: string) => void) => unknown
+  once: (event: 'write', listener: () => void) => unknown
+}
+
+/**
+ * Counts lines dropped while stderr stalled and, once it takes output again, logs how many. The
+ * report is a line too: when the buffer has no room for it yet, it is tried again after the next
+ * write, with the count kept. Exported for tests.
+ */
+export function reportDrops (stream: DropEvents, logger: Logger, bufferBytes: number): void {
   let dropped = 0
-  stream.on('drop', (data: string) => {
-    if (dropped === 0) {
-      stream.once('write', () => {
-        const n = dropped
-        dropped = 0
-        logger.error({ droppedLines: n, bufferBytes }, `${n} log lines (audit lines among them, if any) were dropped: stderr did not take output for a while`)
-      })
+  let reporting = false
+  let reportLost = false
+  const report = (): void => {
+    const n = dropped
+    dropped = 0
+    reporting = true
+    reportLost = false
+    logger.error({ droppedLines: n, bufferBytes }, `${n} log lines (audit lines among them, if any) were dropped: stderr did not take output for a while`)
+    reporting = false
+    if (reportLost) {
+      dropped += n
+      stream.once('write', report)
     }
+  }
+  stream.on('drop', (data: string) => {
+    if (reporting) { reportLost = true; return }
+    if (dropped === 0) stream.once('write', report)
     dropped += countLines(data)
   })
 }

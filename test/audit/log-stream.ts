@@ -9,7 +9,8 @@ import { openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { pino } from 'pino'
-import { createLogger, writeOwnLine } from '../../src/logger.js'
+import { EventEmitter } from 'node:events'
+import { createLogger, reportDrops, writeOwnLine } from '../../src/logger.js'
 import { node } from '../spawn.js'
 import { repoPath } from '../paths.js'
 
@@ -107,4 +108,28 @@ t.test('writeOwnLine: exactly the line pino writes for log.info(obj, msg), at an
   t.equal(lines[3], lines[2], 'a child\'s line (its bindings) byte for byte')
   t.match(JSON.parse(lines[3]), { level: 30, reqId: 'req-7', extra: 'x"y', audit, msg: 'audit' })
   t.match(JSON.parse(lines[4]), { level: 30, reqId: 'req-8', audit })
+})
+
+t.test('the drop report, when the buffer has no room for it yet, is tried again after the next write with the count kept', async (t) => {
+  // A stream that drops every line while full, as sonic-boom does past its buffer.
+  class Stream extends EventEmitter {
+    full = true
+    lines: string[] = []
+    write (s: string): void {
+      if (this.full) this.emit('drop', s)
+      else this.lines.push(s)
+    }
+  }
+  const stream = new Stream()
+  const log = pino({ level: 'info' }, stream)
+  reportDrops(stream, log, 1024)
+  for (let i = 0; i < 3; i++) log.info('filler')
+  stream.emit('write', 100) // a write went out, but the buffer is still full: the report is dropped too
+  t.same(stream.lines, [])
+  stream.full = false
+  stream.emit('write', 100)
+  const reports = stream.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+  t.same(reports.map((r) => [r.level, r.droppedLines, r.bufferBytes]), [[50, 3, 1024]], 'one report, with every dropped line counted')
+  stream.emit('write', 100)
+  t.equal(stream.lines.length, 1, 'reported once')
 })
