@@ -7,6 +7,7 @@ import pilotStatusMcp from './app.js'
 import { isLoopbackHost } from '../plugins/origin-guard.js'
 import { loadUndici } from './api/client.js'
 import { startTelemetry } from './telemetry/start.js'
+import { requestChildLogger } from './logger.js'
 
 // Fastify builds its default schema compilers (Ajv with its formats, fast-json-stringify) with every
 // instance, ~9 MB of RSS for code a server without route schemas never runs. These factories
@@ -27,6 +28,8 @@ export async function buildHttpServer (config: Config, logger: Logger): Promise<
   await loadUndici()
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // The per-request child, made cheaply for the process logger (logger.ts says why).
+    childLoggerFactory: (parent, bindings, opts) => requestChildLogger(parent as unknown as Logger, bindings, opts) as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: true,

@@ -52,7 +52,7 @@ export function createLogger (level: LogLevel, dest = 2, bufferBytes = LOG_BUFFE
 
 /** Loggers createLogger made (their children share the prototype chain). */
 const OWN = new WeakSet<object>()
-const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym, mixinSym, nestedKeySym, formattersSym } = pino.symbols
+const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym, mixinSym, nestedKeySym, formattersSym, serializersSym } = pino.symbols
 // Present in pino's runtime symbols, missing from its type declarations.
 const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol>).msgPrefixSym
 const INFO = 30
@@ -66,14 +66,48 @@ const INFO = 30
  * For lines that can hold no secret by construction (the audit trail, test/audit/secrets.ts).
  */
 export function writeOwnLine (log: object, fields: string): boolean {
-  let p: object | null = log
-  while (p !== null && !OWN.has(p)) p = Object.getPrototypeOf(p) as object | null
-  if (p === null) return false
+  if (!isOwn(log)) return false
   const l = log as Record<symbol, any>
   if (l[mixinSym] !== undefined || l[msgPrefixSym] || l[nestedKeySym] || l[formattersSym]?.log) return false
   const line: string = l[lsCacheSym][INFO] + l[timeSym]() + l[chindingsSym] + fields + l[endSym]
   l[streamSym].write(line)
   return true
+}
+
+/** Binding keys pino's child() treats as options, not bindings; such a child goes through pino. */
+const OPTION_KEYS = new Set(['level', 'serializers', 'formatters', 'customLevels'])
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/
+const NO_BINDINGS = {}
+
+/**
+ * Fastify's `childLoggerFactory` for the HTTP server: the per-request child (`reqId`). Fastify
+ * always passes an options object, which sends pino down its general child path (formatters
+ * rebuilt per child), and the bindings go through the redaction of every wildcard path
+ * (`*.apiKey`, …), which @pinojs/redact parses afresh each time: ~4 KB of garbage and a few µs on
+ * every request, for a string that no path can match. For loggers createLogger made, with no
+ * options and string bindings under plain keys, the child is pino's own option-less child with the
+ * bindings appended as pino would write them (test/audit/log-stream.ts compares the two byte for
+ * byte); anything else is pino's child() as before.
+ */
+export function requestChildLogger (logger: Logger, bindings: Record<string, unknown>, opts: object | undefined): Logger {
+  if (!isOwn(logger) || (opts !== undefined && Object.keys(opts).length > 0)) return logger.child(bindings, opts)
+  const serializers = (logger as unknown as Record<symbol, Record<string, unknown>>)[serializersSym]
+  let appended = ''
+  for (const key in bindings) {
+    const value = bindings[key]
+    if (value === undefined) continue
+    if (typeof value !== 'string' || !PLAIN_KEY.test(key) || OPTION_KEYS.has(key) || serializers[key] !== undefined) return logger.child(bindings, opts)
+    appended += `,"${key}":${JSON.stringify(value)}`
+  }
+  const child = logger.child(NO_BINDINGS) as unknown as Record<symbol, string>
+  child[chindingsSym] += appended
+  return child as unknown as Logger
+}
+
+function isOwn (log: object): boolean {
+  let p: object | null = log
+  while (p !== null && !OWN.has(p)) p = Object.getPrototypeOf(p) as object | null
+  return p !== null
 }
 
 /** What reportDrops listens to on the destination (sonic-boom's events). */

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { pino } from 'pino'
 import { EventEmitter } from 'node:events'
-import { createLogger, reportDrops, writeOwnLine } from '../../src/logger.js'
+import { createLogger, reportDrops, requestChildLogger, writeOwnLine } from '../../src/logger.js'
 import { node } from '../spawn.js'
 import { repoPath } from '../paths.js'
 
@@ -108,6 +108,45 @@ t.test('writeOwnLine: exactly the line pino writes for log.info(obj, msg), at an
   t.equal(lines[3], lines[2], 'a child\'s line (its bindings) byte for byte')
   t.match(JSON.parse(lines[3]), { level: 30, reqId: 'req-7', extra: 'x"y', audit, msg: 'audit' })
   t.match(JSON.parse(lines[4]), { level: 30, reqId: 'req-8', audit })
+})
+
+t.test('requestChildLogger: the child pino makes, for the process logger; other loggers and options go to pino', async (t) => {
+  const file = join(t.testdir(), 'log')
+  const root = createLogger('info', openSync(file, 'w'))
+  const { chindingsSym } = pino.symbols
+  const chindings = (l: object) => (l as unknown as Record<symbol, string>)[chindingsSym]
+  const values = ['req-1', 'x"y\\z', 'tab\tnl\ncr\r\u0000\u001f', 'é ü 中文 😀', '\ud800 lone', '</script>\u2028', 'a'.repeat(300), '']
+  for (const [i, v] of values.entries()) {
+    const ours = requestChildLogger(root, { reqId: v }, {})
+    const theirs = root.child({ reqId: v }, {})
+    t.equal(chindings(ours), chindings(theirs), `bindings of value ${i}`)
+    t.same(ours.bindings(), theirs.bindings())
+    t.equal(ours.level, theirs.level)
+    // Its own children, and redaction of what it logs, as pino's.
+    t.equal(chindings(ours.child({ tool: 'x' })), chindings(theirs.child({ tool: 'x' })))
+    ours.info({ headers: { 'x-api-key': 'ps_secret' }, creds: { apiKey: 'ps_other' } }, 'ours')
+    theirs.info({ headers: { 'x-api-key': 'ps_secret' }, creds: { apiKey: 'ps_other' } }, 'ours')
+  }
+  t.equal(chindings(requestChildLogger(root, { reqId: 'r', other: 'o' }, undefined)), chindings(root.child({ reqId: 'r', other: 'o' })), 'several bindings, no options')
+  t.equal(chindings(requestChildLogger(root, { reqId: 'r', skipped: undefined }, {})), chindings(root.child({ reqId: 'r', skipped: undefined }, {})), 'an undefined binding is left out, as pino does')
+  // The fast way hands pino no bindings to redact (what makes it cheaper).
+  const handed: unknown[] = []
+  const spied = Object.create(root) as typeof root
+  spied.child = function (this: typeof root, b: Record<string, unknown>, o?: object) { handed.push(b); return root.child.call(this, b, o as never) } as typeof root.child
+  requestChildLogger(spied, { reqId: 'req-9' }, {})
+  t.same(handed, [{}], 'pino\'s child is made without the bindings')
+  // Not for the fast way: pino's child() itself.
+  const withLevel = requestChildLogger(root, { reqId: 'r' }, { level: 'warn' })
+  t.equal(withLevel.level, 'warn', 'a route log level (options) is pino\'s child')
+  t.equal(chindings(requestChildLogger(root, { reqId: 42 }, {})), chindings(root.child({ reqId: 42 }, {})), 'a non-string binding')
+  t.equal(chindings(requestChildLogger(root, { err: 'x' }, {})), chindings(root.child({ err: 'x' }, {})), 'a key with a serializer')
+  const other = pino({ level: 'info', redact: ['*.key'] }, { write () {} })
+  t.equal(chindings(requestChildLogger(other, { reqId: 'r' }, {})), chindings(other.child({ reqId: 'r' }, {})), 'another pino logger')
+  for (let i = 0; i < 500 && readFileSync(file, 'utf8').split('\n').length - 1 < values.length * 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.replace(/"time":\d+/, '"time":0'))
+  t.equal(lines.length, values.length * 2)
+  for (let i = 0; i < lines.length; i += 2) t.equal(lines[i], lines[i + 1], 'the line logged, byte for byte')
+  t.notMatch(lines.join('\n'), /ps_secret|ps_other/, 'secrets still redacted')
 })
 
 t.test('the drop report, when the buffer has no room for it yet, is tried again after the next write with the count kept', async (t) => {
