@@ -17,6 +17,7 @@ import { normaliseDestination, type AllowList, type SendLimit } from './parse.js
 import { SendPolicy } from './send-policy.js'
 import { decided } from '../audit.js'
 import type { Telemetry } from '../telemetry/telemetry.js'
+import type { AnyTool } from '../../tools/define.js'
 
 export interface GuardOptions {
   store: SharedStore
@@ -72,6 +73,11 @@ export class Guards {
 
   async close (): Promise<void> {
     await this.store.close()
+  }
+
+  /** Whether run() does anything for this tool (it takes an idempotency key); for any other tool it only runs it. */
+  applies (def: AnyTool): boolean {
+    return takesIdempotencyKey(def)
   }
 
   async run (call: GuardCall, exec: Exec): Promise<ToolResult> {

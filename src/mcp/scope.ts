@@ -98,20 +98,26 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
     }
   }
   const started = performance.now()
-  let last: CallOutcome | undefined
-  const exec: Exec = async (a, wrapApi) => {
-    last = await runCall(tool, a, { api: wrapApi ? wrapApi(api) : api, credentials: scope.credentials, signal, log: scope.log, op: scope.op })
-    return last.result
+  let outcome: CallOutcome
+  if (scope.guards?.applies(tool.def)) {
+    let last: CallOutcome | undefined
+    const exec: Exec = async (a, wrapApi) => {
+      last = await runCall(tool, a, { api: wrapApi ? wrapApi(api) : api, credentials: scope.credentials, signal, log: scope.log, op: scope.op })
+      return last.result
+    }
+    // Send guards (idempotency keys, duplicate guard, send policy) wrap the call; a replayed
+    // result carries no auth outcome of its own.
+    const result = await scope.guards.run({ tool, args, credentials: scope.credentials, signal, log: scope.log }, exec)
+    outcome = last !== undefined && last.result === result ? last : { kind: 'result', result }
+  } else {
+    // A tool the guards leave alone (reads and idempotent writes) runs directly.
+    outcome = await runCall(tool, args, { api, credentials: scope.credentials, signal, log: scope.log, op: scope.op })
   }
-  // Send guards (idempotency keys, duplicate guard, send policy) wrap the call when configured; a
-  // replayed result carries no auth outcome of its own.
-  const result = scope.guards
-    ? await scope.guards.run({ tool, args, credentials: scope.credentials, signal, log: scope.log }, exec)
-    : await exec(args)
-  const outcome: CallOutcome = last !== undefined && last.result === result ? last : { kind: 'result', result }
   if (outcome.result.isError === true) scope.op?.toolFailed()
   // Name, outcome and time only: arguments and results can hold personal data.
-  scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+  if ((scope.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== false) {
+    scope.log.debug({ tool: tool.def.name, isError: outcome.result.isError === true, ms: Math.round(performance.now() - started) }, 'tool call')
+  }
   audit?.end(outcome)
   return outcome
 }

@@ -13,13 +13,23 @@ function isRequest (m: unknown): m is { id: string | number, method: string } {
  * Serves one message under an Operation when telemetry is on. `errorOf` names the JSON-RPC error
  * code of the answer (undefined for a result); a failed tool call adds its own error type.
  */
-export async function observe<T> (
+export function observe<T> (
   tel: Telemetry | undefined,
   info: RequestInfo,
   run: (op?: Operation) => Promise<T>,
   errorOf: (answer: T) => string | undefined | Promise<string | undefined>
 ): Promise<T> {
-  if (tel === undefined || !isRequest(info.message)) return await run(undefined)
+  // Off: the handler's own promise, without a frame of this function around it.
+  if (tel === undefined || !isRequest(info.message)) return run(undefined)
+  return observed(tel, info, run, errorOf)
+}
+
+async function observed<T> (
+  tel: Telemetry,
+  info: RequestInfo,
+  run: (op?: Operation) => Promise<T>,
+  errorOf: (answer: T) => string | undefined | Promise<string | undefined>
+): Promise<T> {
   const op = tel.operation(info)
   let answer: T
   try {
