@@ -14,8 +14,8 @@ declare module 'fastify' {
     mcpCredentials: Credentials | null
   }
   interface FastifyInstance {
-    /** onRequest hook resolving `request.mcpCredentials`, or answering 401. */
-    mcpAuthenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** onRequest hook (callback style) resolving `request.mcpCredentials`, or answering 401. */
+    mcpAuthenticate: (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
     /** Answers a 401/403 OAuth challenge. */
     mcpChallenge: (reply: FastifyReply, challenge: Challenge) => FastifyReply
   }
@@ -73,7 +73,8 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
       })
   })
 
-  app.decorate('mcpAuthenticate', async (req: FastifyRequest, reply: FastifyReply) => {
+  // Callback style: a request with an API key, or a token no verifier checks, costs no promise.
+  app.decorate('mcpAuthenticate', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const h = req.headers
     const query = req.query as Record<string, unknown> | undefined
     const inUrl = query ? URL_TOKEN_PARAMS.find((p) => p in query) : undefined
@@ -88,14 +89,19 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
         app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'The Authorization header must carry a Bearer token' })
         return
       }
-      if (m[1].startsWith('ps_')) {
+      const token = m[1]
+      if (token.startsWith('ps_')) {
         // An API key in the wrong header. No error="invalid_token": that tells OAuth clients to log
         // in again, which cannot fix a key and starts a loop.
         app.mcpChallenge(reply, { status: 401, error: 'invalid_request', description: 'This is a Pilot Status API key: send API keys in the x-api-key header, not as Authorization: Bearer' })
         return
       }
-      if (opts.verifier) {
-        const verdict = await opts.verifier.verify(m[1])
+      if (!opts.verifier) {
+        req.mcpCredentials = { kind: 'bearer', token, source: 'header' }
+        done()
+        return
+      }
+      opts.verifier.verify(token).then((verdict) => {
         if (!verdict.ok) {
           if (verdict.unavailable) {
             req.log.error({ reason: verdict.reason }, 'token verification unavailable')
@@ -105,22 +111,26 @@ export default fp<AuthPluginOptions>(async (app, opts) => {
           app.mcpChallenge(reply, { status: 401, error: 'invalid_token', description: verdict.reason })
           return
         }
-      }
-      req.mcpCredentials = { kind: 'bearer', token: m[1], source: 'header' }
+        req.mcpCredentials = { kind: 'bearer', token, source: 'header' }
+        done()
+      }, (err: unknown) => done(err instanceof Error ? err : new Error(String(err))))
       return
     }
     const key = headerValue(h['x-api-key'])
     const keyId = headerValue(h['x-api-key-id'])
     if (key !== undefined) {
       req.mcpCredentials = keyId !== undefined ? { kind: 'apiKey', key, keyId, source: 'header' } : { kind: 'apiKey', key, source: 'header' }
+      done()
       return
     }
     if (keyId !== undefined) {
       req.mcpCredentials = { kind: 'apiKeyId', keyId, source: 'header' }
+      done()
       return
     }
     if (opts.fallback) {
       req.mcpCredentials = opts.fallback
+      done()
       return
     }
     app.mcpChallenge(reply, { status: 401, description: 'Authentication required: send x-api-key, or log in with OAuth' })

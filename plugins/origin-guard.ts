@@ -25,18 +25,35 @@ function hostnameOf (hostHeader: string): string | undefined {
   }
 }
 
-/** Builds the onRequest hook; `reject` answers the refusal in the route's own format. */
+/** Host headers remembered with their verdict (a server sees a handful); emptied when full. */
+const HOST_MEMORY = 256
+
+/**
+ * Builds the onRequest hook (callback style: no promise per request); `reject` answers the
+ * refusal in the route's own format.
+ */
 export function originGuard (opts: OriginGuardOptions, reject: (reply: FastifyReply, message: string) => FastifyReply) {
   const anyHost = opts.allowedHosts.includes('*')
   const anyOrigin = opts.allowedOrigins.includes('*')
   const hosts = new Set(opts.allowedHosts.map((h) => h.toLowerCase()))
   const origins = new Set(opts.allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')))
+  // Parsing the Host header as a URL on every request cost ~1 µs; its verdict is remembered.
+  const hostVerdicts = new Map<string, boolean>()
+  const hostAllowed = (host: string): boolean => {
+    let ok = hostVerdicts.get(host)
+    if (ok === undefined) {
+      const name = hostnameOf(host)
+      ok = name !== undefined && (isLoopbackHost(name) || hosts.has(name.toLowerCase()))
+      if (hostVerdicts.size >= HOST_MEMORY) hostVerdicts.clear()
+      hostVerdicts.set(host, ok)
+    }
+    return ok
+  }
 
-  return async function guard (req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  return function guard (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
     if (!anyHost) {
       const host = req.headers.host
-      const name = host ? hostnameOf(host) : undefined
-      if (!name || !(isLoopbackHost(name) || hosts.has(name.toLowerCase()))) {
+      if (!host || !hostAllowed(host)) {
         reject(reply, `Forbidden: Host ${JSON.stringify(host ?? '')} is not allowed (set MCP_ALLOWED_HOSTS)`)
         return
       }
@@ -48,7 +65,11 @@ export function originGuard (opts: OriginGuardOptions, reject: (reply: FastifyRe
         const u = new URL(origin)
         ok = isLoopbackHost(u.hostname) || origins.has(u.origin.toLowerCase())
       } catch { /* "null" or garbage: refused */ }
-      if (!ok) reject(reply, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (set MCP_ALLOWED_ORIGINS)`)
+      if (!ok) {
+        reject(reply, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (set MCP_ALLOWED_ORIGINS)`)
+        return
+      }
     }
+    done()
   }
 }
