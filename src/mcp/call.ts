@@ -178,17 +178,24 @@ function isScopeError (err: ApiError): boolean {
 }
 
 function bindApi (env: CallEnv, whatsappNumberId: string | undefined, tool: string): ToolApi {
-  const call = async (method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<ApiAnswer> => {
-    const res = await env.api.call({ method, path, query, body }, { credentials: env.credentials, whatsappNumberId, signal: env.signal, ...(env.op ? { op: env.op, tool } : {}) })
+  return new BoundApi(env, whatsappNumberId, tool)
+}
+
+/** The API as a tool sees it: the call's credentials, number, signal and span bound (one object per call). */
+class BoundApi implements ToolApi {
+  constructor (private readonly env: CallEnv, private readonly whatsappNumberId: string | undefined, private readonly tool: string) {}
+
+  get (path: string, query?: Record<string, QueryValue>): Promise<ApiAnswer> { return this.call('GET', path, query) }
+  post (path: string, body?: unknown): Promise<ApiAnswer> { return this.call('POST', path, undefined, body ?? {}) }
+  put (path: string, body?: unknown): Promise<ApiAnswer> { return this.call('PUT', path, undefined, body ?? {}) }
+  patch (path: string, body?: unknown): Promise<ApiAnswer> { return this.call('PATCH', path, undefined, body ?? {}) }
+  delete (path: string, body?: unknown): Promise<ApiAnswer> { return this.call('DELETE', path, undefined, body) }
+
+  private async call (method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<ApiAnswer> {
+    const env = this.env
+    const res = await env.api.call({ method, path, query, body }, { credentials: env.credentials, whatsappNumberId: this.whatsappNumberId, signal: env.signal, ...(env.op ? { op: env.op, tool: this.tool } : {}) })
     // Where unchecked API data gets its brand: nothing here claims a shape for it.
     return res.data as ApiAnswer
-  }
-  return {
-    get: (path, query) => call('GET', path, query),
-    post: (path, body) => call('POST', path, undefined, body ?? {}),
-    put: (path, body) => call('PUT', path, undefined, body ?? {}),
-    patch: (path, body) => call('PATCH', path, undefined, body ?? {}),
-    delete: (path, body) => call('DELETE', path, undefined, body)
   }
 }
 
