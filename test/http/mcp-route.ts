@@ -2,6 +2,7 @@
 // protocol eras and both SDK majors, and what reaches the upstream for each credential kind.
 import t from 'tap'
 import { sandbox, product, mcpClient, rawPost, SANDBOX_KEYS, SANDBOX_KEY_IDS, SANDBOX_NUMBERS } from '../helper.js'
+import { originGuard } from '../../plugins/origin-guard.js'
 
 const LIST = { jsonrpc: '2.0', id: 1, method: 'tools/list' }
 const call = (name: string, args: unknown, id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } })
@@ -170,6 +171,24 @@ t.test('Host and Origin validation (DNS rebinding)', async (t) => {
   t.equal(exposed.status, 401)
   t.match(exposed.headers.get('access-control-expose-headers'), /WWW-Authenticate/)
   t.match(exposed.headers.get('access-control-expose-headers'), /Mcp-Session-Id/)
+})
+
+t.test('the Host guard remembers verdicts without changing them, past its memory bound', async (t) => {
+  const refused: string[] = []
+  const guard = originGuard({ allowedHosts: ['app.example.com'], allowedOrigins: [] }, (reply, message) => { refused.push(message); return reply })
+  const verdict = (host: string | undefined): boolean => {
+    let passed = false
+    refused.length = 0
+    guard({ headers: host === undefined ? {} : { host } } as never, {} as never, () => { passed = true })
+    t.equal(passed, refused.length === 0, 'either passed on or refused, never both')
+    return passed
+  }
+  const cases: Array<[string | undefined, boolean]> = [['app.example.com', true], ['APP.example.com:8443', true], ['127.0.0.1:8787', true], ['localhost', true], ['[::1]:80', true], ['evil.example', false], ['app.example.com.evil.example', false], ['', false], [undefined, false], ['bad host', false]]
+  for (let round = 0; round < 3; round++) {
+    for (const [host, ok] of cases) t.equal(verdict(host), ok, `round ${round}: ${JSON.stringify(host)}`)
+    // Many distinct hosts (a scanner): the memory is emptied when full, verdicts stay right.
+    for (let i = 0; i < 300; i++) t.equal(verdict(`h${round}-${i}.evil.example`), false)
+  }
 })
 
 t.test('SDK clients of both majors and both protocol eras list and call tools', async (t) => {
