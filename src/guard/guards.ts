@@ -82,7 +82,7 @@ export class Guards {
 
   async run (call: GuardCall, exec: Exec): Promise<ToolResult> {
     const def = call.tool.def
-    if (!takesIdempotencyKey(def)) return await exec(call.args)
+    if (!this.applies(def)) return await exec(call.args)
     const parsed = normaliseArgs(call.tool.input, call.args)
     // Malformed arguments: the tool's own validation answers, and nothing is sent.
     if (parsed === undefined || !call.tool.checkInput.Check(parsed)) return await exec(call.args)

@@ -98,11 +98,12 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
     }
   }
   const started = performance.now()
+  const env: CallEnv = { api, credentials: scope.credentials, signal, log: scope.log, op: scope.op }
   let outcome: CallOutcome
   if (scope.guards?.applies(tool.def)) {
     let last: CallOutcome | undefined
     const exec: Exec = async (a, wrapApi) => {
-      last = await runCall(tool, a, { api: wrapApi ? wrapApi(api) : api, credentials: scope.credentials, signal, log: scope.log, op: scope.op })
+      last = await runCall(tool, a, wrapApi ? { ...env, api: wrapApi(api) } : env)
       return last.result
     }
     // Send guards (idempotency keys, duplicate guard, send policy) wrap the call; a replayed
@@ -111,7 +112,7 @@ export async function runTool (api: ApiClient, scope: CallScope, tool: Registere
     outcome = last !== undefined && last.result === result ? last : { kind: 'result', result }
   } else {
     // A tool the guards leave alone (reads and idempotent writes) runs directly.
-    outcome = await runCall(tool, args, { api, credentials: scope.credentials, signal, log: scope.log, op: scope.op })
+    outcome = await runCall(tool, args, env)
   }
   if (outcome.result.isError === true) scope.op?.toolFailed()
   // Name, outcome and time only: arguments and results can hold personal data.

@@ -176,19 +176,22 @@ t.test('Host and Origin validation (DNS rebinding)', async (t) => {
 t.test('the Host guard remembers verdicts without changing them, past its memory bound', async (t) => {
   const refused: string[] = []
   const guard = originGuard({ allowedHosts: ['app.example.com'], allowedOrigins: [] }, (reply, message) => { refused.push(message); return reply })
+  let both = 0
   const verdict = (host: string | undefined): boolean => {
     let passed = false
     refused.length = 0
     guard({ headers: host === undefined ? {} : { host } } as never, {} as never, () => { passed = true })
-    t.equal(passed, refused.length === 0, 'either passed on or refused, never both')
+    if (passed === (refused.length > 0)) both++
     return passed
   }
   const cases: Array<[string | undefined, boolean]> = [['app.example.com', true], ['APP.example.com:8443', true], ['127.0.0.1:8787', true], ['localhost', true], ['[::1]:80', true], ['evil.example', false], ['app.example.com.evil.example', false], ['', false], [undefined, false], ['bad host', false]]
   for (let round = 0; round < 3; round++) {
     for (const [host, ok] of cases) t.equal(verdict(host), ok, `round ${round}: ${JSON.stringify(host)}`)
     // Many distinct hosts (a scanner): the memory is emptied when full, verdicts stay right.
-    for (let i = 0; i < 300; i++) t.equal(verdict(`h${round}-${i}.evil.example`), false)
+    const scanned = Array.from({ length: 300 }, (_, i) => verdict(`h${round}-${i}.evil.example`))
+    t.equal(scanned.filter(Boolean).length, 0, `round ${round}: 300 foreign hosts refused`)
   }
+  t.equal(both, 0, 'each request either passed on or refused, never both nor neither')
 })
 
 t.test('SDK clients of both majors and both protocol eras list and call tools', async (t) => {
